@@ -1,0 +1,1 @@
+"""Edges to training frameworks: TRL / Unsloth batch callables, veRL ``compute_score``."""

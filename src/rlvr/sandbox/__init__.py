@@ -1,0 +1,1 @@
+"""Running untrusted model-written code: a pooled, hardened Docker backend and a local backend."""
