@@ -56,7 +56,7 @@ class Score:
     def __post_init__(self) -> None:
         v = self.value
         if v is not None:
-            if isinstance(v, bool) or not isinstance(v, float):
+            if type(v) is not float:  # bool, int, numpy/torch scalars, float subclasses -> plain float
                 v = float(v)
                 object.__setattr__(self, "value", v)
             if not math.isfinite(v):

@@ -171,10 +171,23 @@ class Reward:
         """Judge a batch and return one :class:`Score` per completion, in order."""
         samples, invalid = self.build_samples(completions, prompts=prompts, completion_ids=completion_ids, **columns)
         if not invalid:
-            return self.judge_batch(samples)
+            return self._judge_checked(samples)
         valid = [s for s in samples if s.index not in invalid]
-        judged = iter(self.judge_batch(valid)) if valid else iter(())
+        judged = iter(self._judge_checked(valid)) if valid else iter(())
         return [invalid[i] if i in invalid else next(judged) for i in range(len(samples))]
+
+    def _judge_checked(self, samples: list[Sample]) -> list[Score]:
+        """``judge_batch`` with its contract enforced: exactly one :class:`Score` per sample, no
+        exception escaping into the training step (overrides of ``judge_batch`` included)."""
+        try:
+            scores = list(self.judge_batch(samples))
+        except Exception as exc:  # a bug in a batch reward must not kill a training run either
+            return [self._internal_error(exc)] * len(samples)
+        if len(scores) != len(samples):
+            bug = RuntimeError(f"judge_batch returned {len(scores)} scores for {len(samples)} samples")
+            return [self._internal_error(bug)] * len(samples)
+        return [s if isinstance(s, Score) else self._internal_error(
+                    TypeError(f"judge returned {type(s).__name__}, not a Score")) for s in scores]
 
     def build_samples(
         self,

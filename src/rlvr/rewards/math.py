@@ -1,1 +1,438 @@
-"""(being written)"""
+"""Maths rewards: ``math_accuracy``, ``numeric_answer``, the Unsloth notebook's ``unsloth_check_answer``
+/ ``unsloth_check_numbers``, the GSM8K recipe's ``integer_answer``; presets ``open_r1_math``,
+``gsm8k_xml``, ``unsloth_math``.
+
+Extraction: :mod:`rlvr.verifiers.math_extract` (strict; the path taken is in
+``Score.details["extraction"]``). Equivalence: :mod:`rlvr.verifiers.math_equivalence`
+(math-verify + sympy, gold first, fast paths, caches, kill-able worker deadlines).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field
+
+from rlvr.rewards.base import Reward, RewardParams, Sample
+from rlvr.rewards.registry import register, register_preset
+from rlvr.score import Score, Status
+
+__all__ = [
+    "IntegerAnswerReward",
+    "MathAccuracyReward",
+    "NumericAnswerReward",
+    "UnslothCheckAnswerReward",
+    "UnslothCheckNumbersReward",
+]
+
+
+# --------------------------------------------------------------------------- shared extraction params
+class MathExtractParams(RewardParams):
+    solution_column: str = Field("solution", description="Dataset column holding the reference answer ('answer' for GSM8K).")
+    think_tag: str = Field("think", description="Reasoning tag: only text after the last </think_tag> counts.")
+    think_open: str | None = Field(None, description="Exact opening reasoning tag (overrides <think_tag>).")
+    think_close: str | None = Field(None, description="Exact closing reasoning tag (overrides </think_tag>), e.g. '<end_working_out>'.")
+    prefilled: bool = Field(False, description="The chat template opened the think block: without a closing tag there is no answer.")
+    answer_tag: str | None = Field(None, description="Answer tag (e.g. 'answer'): the last <answer>...</answer> block is searched first.")
+    answer_open: str | None = Field(None, description="Exact opening answer tag (e.g. '<SOLUTION>'); turns the answer-tag step on.")
+    answer_close: str | None = Field(None, description="Exact closing answer tag (e.g. '</SOLUTION>').")
+    require_answer_tag: bool = Field(False, description="No answer-tag block means no answer (otherwise the whole text is searched).")
+    strategies: list[str] = Field(["boxed", "gsm8k", "answer_phrase"],
+                                  description="Extraction strategies in order: boxed, gsm8k, answer_phrase, last_number "
+                                              "(last_number is a known reward hack: opt in knowingly).")
+    max_answer_chars: int = Field(1000, ge=1, description="Longer answers are refused (scored as no answer).")
+
+    def extract_kwargs(self) -> dict[str, Any]:
+        return dict(think_tag=self.think_tag, think_open=self.think_open, think_close=self.think_close,
+                    prefilled=self.prefilled, answer_tag=self.answer_tag, answer_open=self.answer_open,
+                    answer_close=self.answer_close, require_answer_tag=self.require_answer_tag,
+                    strategies=tuple(self.strategies), max_answer_chars=self.max_answer_chars)
+
+
+def _gold_text(sample: Sample, column: str) -> str | None:
+    gold = sample.fields.get(column)
+    if gold is None:
+        return None
+    if isinstance(gold, (int, float)) and not isinstance(gold, bool):
+        return repr(gold) if isinstance(gold, float) else str(gold)
+    if isinstance(gold, str):
+        return gold
+    return None
+
+
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+")
+_GSM8K_GOLD = re.compile(r"####\s*([^\n]+)\s*$")
+
+
+def _reference_answer(gold: str) -> str:
+    """A GSM8K solution column (``... #### 72``) reads as its final number; a MATH-style
+    solution with a ``\\boxed{}`` reads as its final boxed content (the last run of boxes
+    joined by connectors such as "and" or commas is a multi-part answer, joined with ``, ``);
+    anything else as is."""
+    m = _GSM8K_GOLD.search(gold)
+    if m:
+        return m.group(1).strip().replace(",", "") if re.fullmatch(r"[-\d,.]+", m.group(1).strip()) else m.group(1).strip()
+    if "\\boxed" in gold or "\\fbox" in gold:
+        from rlvr.verifiers.math_extract import final_box_group
+
+        boxes = list(dict.fromkeys(b.strip() for b in final_box_group(gold) if b.strip()))
+        if boxes:
+            return ", ".join(boxes)  # several boxes in a reference: a multi-part answer
+    return gold
+
+
+# --------------------------------------------------------------------------- math_accuracy
+class MathAccuracyParams(MathExtractParams):
+    correct_value: float = Field(1.0, description="Score of a verified-correct answer.")
+    wrong_value: float = Field(0.0, description="Score of a wrong answer, a refused answer, or no answer.")
+    timeout_value: float | None = Field(0.0, description="Score when verification passes its deadline (None: cannot judge).")
+    timeout_seconds: float | None = Field(10.0, ge=0, description="Hard deadline per sympy comparison (0/None: none).")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes for sympy comparisons.")
+    in_process: bool = Field(False, description="Run sympy in this process without a deadline (debugging only).")
+    float_rounding: int = Field(6, ge=0, le=30, description="math-verify float rounding (decimals).")
+    strict: bool = Field(True, description="math-verify strict mode (variables must match).")
+    allow_set_relation_comp: bool = Field(False, description="Accept an interval for an inequality gold and vice versa.")
+    list_order_matters: bool = Field(False, description="Bare comma lists of scalars compare in order ('4, 10' is not '10, 4'); "
+                                                        "default: a list is a set of solutions (math-verify's policy).")
+    approx_decimals: bool = Field(True, description="Accept >= 3 significant-digit decimals for irrational / repeating exact values.")
+    numeric_guard: bool = Field(True, description="Re-check numeric 'equal' verdicts at 50 digits.")
+
+
+@register("math_accuracy")
+class MathAccuracyReward(Reward):
+    """1.0 when the final answer is mathematically equivalent to the reference, else 0.0.
+
+    Statuses and values: ``correct`` -> ``correct_value`` (1.0); ``wrong`` -> ``wrong_value``
+    (0.0), also for hedging (several different boxed values for a single-valued reference;
+    for a multi-valued reference, e.g. ``1, 2``, the boxes are joined in order) and refused
+    answers (too long); ``no_answer`` -> ``wrong_value`` (no final answer: unclosed think block,
+    no box/``####``/answer phrase); ``gold_unparseable`` -> ``None`` (never rewarded);
+    ``timeout`` -> ``timeout_value`` (0.0); ``error`` -> ``None`` (worker crash: please report).
+    Details: ``extraction`` (path), ``answer`` (truncated), ``verdict_path`` (string, numeric,
+    choice, sympy, list, approx, guard, cache:*, deadline).
+    """
+
+    Params = MathAccuracyParams
+    params: MathAccuracyParams
+
+    def setup(self) -> None:
+        from rlvr.verifiers.math_equivalence import MathVerifier, VerifyConfig
+
+        p = self.params
+        for s in p.strategies:
+            if s not in ("boxed", "gsm8k", "answer_phrase", "last_number"):
+                from rlvr.rewards.base import RewardConfigError
+
+                raise RewardConfigError(f"reward {self.name!r}: unknown strategy {s!r}; known: boxed, gsm8k, answer_phrase, last_number")
+        cfg = VerifyConfig(float_rounding=p.float_rounding, strict=p.strict,
+                           allow_set_relation_comp=p.allow_set_relation_comp, numeric_guard=p.numeric_guard,
+                           list_order_matters=p.list_order_matters, approx_decimals=p.approx_decimals)
+        self.verifier = MathVerifier(cfg, timeout=p.timeout_seconds, workers=p.workers, in_process=p.in_process)
+
+    def required_columns(self) -> tuple[str, ...]:
+        return (self.params.solution_column,)
+
+    def judge(self, sample: Sample) -> Score:
+        return self.judge_batch([sample])[0]
+
+    def judge_batch(self, samples: list[Sample]) -> list[Score]:
+        from rlvr.verifiers.math_equivalence import normalise_answer
+        from rlvr.verifiers.math_extract import extract_answer
+
+        p = self.params
+        kwargs = p.extract_kwargs()
+        out: list[Score | None] = [None] * len(samples)
+        jobs: list[tuple[int, str, list[str], dict[str, Any]]] = []  # (index, gold, answers, details)
+        for i, sample in enumerate(samples):
+            gold_raw = _gold_text(sample, p.solution_column)
+            if gold_raw is None or not gold_raw.strip():
+                out[i] = Score(None, Status.GOLD_UNPARSEABLE, f"column {p.solution_column!r} holds no reference answer")
+                continue
+            gold = _reference_answer(gold_raw)
+            ex = extract_answer(sample.text, **kwargs)
+            details: dict[str, Any] = {"extraction": ex.path}
+            if ex.answer is None:
+                reason = "answer longer than max_answer_chars" if ex.path == "too_long" else f"no final answer ({ex.path})"
+                status = Status.WRONG if ex.path == "too_long" else Status.NO_ANSWER
+                out[i] = Score(p.wrong_value, status, reason, details)
+                continue
+            details["answer"] = ex.answer[:200]
+            answers = [ex.answer]
+            if len(ex.candidates) > 1:
+                multi = "," in _GROUPED_NUMBER.sub("", normalise_answer(gold))
+                if multi:
+                    answers = [", ".join(ex.candidates)]
+                    details["answer"] = answers[0][:200]
+                elif len(ex.candidates) > 4:
+                    out[i] = Score(p.wrong_value, Status.WRONG, f"hedging: {len(ex.candidates)} different boxed answers", details)
+                    continue
+                else:
+                    answers = list(ex.candidates)
+                    details["hedged"] = len(answers)
+            jobs.append((i, gold, answers, details))
+        pairs = [(gold, a) for _, gold, answers, _ in jobs for a in answers]
+        verdicts = iter(self.verifier.verify_many(pairs) if pairs else [])
+        for i, _gold, answers, details in jobs:
+            vs = [next(verdicts) for _ in answers]
+            out[i] = self._to_score(vs, details)
+        return [s if s is not None else Score(None, Status.ERROR, "internal: unscored") for s in out]
+
+    def _to_score(self, verdicts: list[Any], details: dict[str, Any]) -> Score:
+        p = self.params
+        details["verdict_path"] = verdicts[-1].path
+        statuses = {v.status for v in verdicts}
+        if "gold_unparseable" in statuses:
+            v = next(v for v in verdicts if v.status == "gold_unparseable")
+            return Score(None, Status.GOLD_UNPARSEABLE, v.reason, details)
+        if statuses == {"correct"}:
+            reason = "correct" if len(verdicts) == 1 else "correct (every boxed answer is equivalent)"
+            return Score(p.correct_value, Status.CORRECT, reason, details)
+        if "wrong" in statuses:
+            if len(verdicts) > 1:
+                return Score(p.wrong_value, Status.WRONG, "hedging: different boxed answers, not all correct", details)
+            return Score(p.wrong_value, Status.WRONG, verdicts[0].reason, details)
+        if "timeout" in statuses:
+            return Score(p.timeout_value, Status.TIMEOUT, next(v.reason for v in verdicts if v.status == "timeout"), details)
+        v = next(v for v in verdicts if v.status not in ("correct",))
+        return Score(None, Status.ERROR, v.reason, details)
+
+
+# --------------------------------------------------------------------------- numeric rewards
+_NUMBER_CLEAN = re.compile(r"[$\s]|\\\$|\\!|\\,|,(?=\d{3}\b)")
+
+
+def parse_number(text: str) -> float | None:
+    """A plain number (``1,234.5``, ``$42``, ``-7``, ``3/4``) as a float; ``None`` otherwise."""
+    from rlvr.verifiers.math_equivalence import as_plain_number
+
+    t = _NUMBER_CLEAN.sub("", text.strip()).rstrip(".")
+    number = as_plain_number(t)
+    if number is None:
+        return None
+    try:
+        return float(number.value)
+    except OverflowError:
+        return None
+
+
+class NumericAnswerParams(MathExtractParams):
+    solution_column: str = Field("answer", description="Dataset column holding the reference number (GSM8K: 'answer').")
+    strategies: list[str] = Field(["gsm8k", "boxed", "answer_phrase"], description="Extraction strategies in order.")
+    correct_value: float = Field(1.0, description="Score when the numbers are equal.")
+    wrong_value: float = Field(0.0, description="Score when they differ, or no number was found.")
+
+
+@register("numeric_answer")
+class NumericAnswerReward(Reward):
+    """GSM8K-style numeric equality: the extracted answer and the reference (a ``#### n``
+    solution reads as ``n``) are parsed as plain numbers (commas, ``$`` dropped) and compared
+    exactly. ``correct`` -> 1.0; ``wrong`` -> 0.0 (different, or the answer is not a number);
+    ``no_answer`` -> 0.0; ``gold_unparseable`` -> None (the reference is not a number)."""
+
+    Params = NumericAnswerParams
+    params: NumericAnswerParams
+
+    def required_columns(self) -> tuple[str, ...]:
+        return (self.params.solution_column,)
+
+    def judge(self, sample: Sample) -> Score:
+        from fractions import Fraction
+
+        from rlvr.verifiers.math_equivalence import as_plain_number
+        from rlvr.verifiers.math_extract import extract_answer
+
+        p = self.params
+        gold_raw = _gold_text(sample, p.solution_column)
+        gold = as_plain_number(_NUMBER_CLEAN.sub("", _reference_answer(gold_raw or "")).rstrip("."))
+        if gold is None:
+            return Score(None, Status.GOLD_UNPARSEABLE, f"reference {str(gold_raw)[:60]!r} is not a number")
+        ex = extract_answer(sample.text, **p.extract_kwargs())
+        details = {"extraction": ex.path}
+        if ex.answer is None:
+            return Score(p.wrong_value, Status.NO_ANSWER, f"no final answer ({ex.path})", details)
+        details["answer"] = ex.answer[:100]
+        pred = as_plain_number(_NUMBER_CLEAN.sub("", ex.answer).rstrip("."))
+        if pred is None:
+            return Score(p.wrong_value, Status.WRONG, "the answer is not a plain number", details)
+        if Fraction(pred.value) == Fraction(gold.value):
+            return Score(p.correct_value, Status.CORRECT, "equal numbers", details)
+        return Score(p.wrong_value, Status.WRONG, "different numbers", details)
+
+
+class UnslothParams(RewardParams):
+    solution_column: str = Field("answer", description="Dataset column holding the reference answer.")
+    reasoning_end: str = Field("<end_working_out>", description="Closing reasoning tag of the notebook's format.")
+    solution_start: str = Field("<SOLUTION>", description="Opening solution tag.")
+    solution_end: str = Field("</SOLUTION>", description="Closing solution tag.")
+    eos_token: str | None = Field(None, description="EOS text allowed after the closing solution tag.")
+
+
+_CHECK_ANSWER_DOC = """Unsloth GRPO notebook ``check_answer`` (Qwen3 (4B) GRPO): the text between
+``<SOLUTION>`` and ``</SOLUTION>`` (after ``<end_working_out>``, at the end of the completion)
+against the reference. Values: no such block -> -2.0 (``no_answer``); identical -> 5.0;
+identical after stripping whitespace -> 3.5; otherwise numeric ratio answer/reference within
+[0.9, 1.1] -> 2.0, within [0.8, 1.2] -> 1.5 (``partial``), else -2.5 (``wrong``); an answer or
+reference that is not a number -> -4.5 (``wrong``). Source: unslothai/notebooks
+``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_answer``."""
+
+
+def _solution_regex(p: UnslothParams) -> re.Pattern[str]:
+    eos = f"(?:{re.escape(p.eos_token)})?" if p.eos_token else ""
+    return re.compile(rf"{re.escape(p.reasoning_end)}.*?{re.escape(p.solution_start)}(.+?){re.escape(p.solution_end)}"
+                      rf"[\s]{{0,}}{eos}[\s]{{0,}}$", re.DOTALL)
+
+
+@register("unsloth_check_answer")
+class UnslothCheckAnswerReward(Reward):
+    __doc__ = _CHECK_ANSWER_DOC
+    Params = UnslothParams
+    params: UnslothParams
+
+    def setup(self) -> None:
+        self._regex = _solution_regex(self.params)
+
+    def required_columns(self) -> tuple[str, ...]:
+        return (self.params.solution_column,)
+
+    def judge(self, sample: Sample) -> Score:
+        gold = _gold_text(sample, self.params.solution_column)
+        if gold is None:
+            return Score(None, Status.GOLD_UNPARSEABLE, "no reference answer")
+        text = sample.text[-100_000:]  # the regex is anchored at the end; bound its work
+        m = self._regex.search(text)
+        if m is None:
+            return Score(-2.0, Status.NO_ANSWER, "no <SOLUTION> block at the end")
+        guess = m.group(1)
+        if guess == gold:
+            return Score(5.0, Status.CORRECT, "exact match")
+        if guess.strip() == gold.strip():
+            return Score(3.5, Status.CORRECT, "equal after stripping whitespace")
+        g, ref = parse_number(guess), parse_number(gold)
+        if g is None or ref is None or ref == 0:
+            return Score(-4.5, Status.WRONG, "not a number")
+        ratio = g / ref
+        if 0.9 <= ratio <= 1.1:
+            return Score(2.0, Status.PARTIAL, "within 10%")
+        if 0.8 <= ratio <= 1.2:
+            return Score(1.5, Status.PARTIAL, "within 20%")
+        return Score(-2.5, Status.WRONG, "wrong number")
+
+
+_FIRST_NUMBER = re.compile(r"[\d.,]{1,}")
+
+
+@register("unsloth_check_numbers")
+class UnslothCheckNumbersReward(Reward):
+    """Unsloth GRPO notebook ``check_numbers``: the first number after ``<SOLUTION>`` against the
+    reference. Values: no number -> -2.5 (``no_answer``); equal as floats (commas removed) ->
+    3.5 (``correct``); different -> -1.5 (``wrong``); unparseable -> 0.0 (``wrong``).
+    Source: unslothai/notebooks ``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_numbers``."""
+
+    Params = UnslothParams
+    params: UnslothParams
+
+    def required_columns(self) -> tuple[str, ...]:
+        return (self.params.solution_column,)
+
+    def judge(self, sample: Sample) -> Score:
+        gold = _gold_text(sample, self.params.solution_column)
+        if gold is None:
+            return Score(None, Status.GOLD_UNPARSEABLE, "no reference answer")
+        start = sample.text.find(self.params.solution_start)
+        m = _FIRST_NUMBER.search(sample.text, start + len(self.params.solution_start), start + 10_000) if start >= 0 else None
+        if m is None:
+            return Score(-2.5, Status.NO_ANSWER, "no number after the solution tag")
+        try:
+            guess = float(m.group().replace(",", "").strip())
+            ref = float(gold.strip().replace(",", ""))
+        except ValueError:
+            return Score(0.0, Status.WRONG, "number or reference does not parse")
+        if guess == ref:
+            return Score(3.5, Status.CORRECT, "equal numbers")
+        return Score(-1.5, Status.WRONG, "different numbers")
+
+
+class IntegerAnswerParams(RewardParams):
+    answer_tag: str = Field("answer", description="Tag holding the answer.")
+    value: float = Field(0.5, description="Score when the answer is all digits.")
+
+
+@register("integer_answer")
+class IntegerAnswerReward(Reward):
+    """GSM8K GRPO recipe ``int_reward_func`` (willccbb's gist): ``value`` (0.5) when the text of the
+    last ``<answer>...</answer>`` (or after the last ``<answer>``) is all digits, else 0.0.
+    Status ``ok`` / ``bad_format``."""
+
+    Params = IntegerAnswerParams
+    params: IntegerAnswerParams
+
+    def judge(self, sample: Sample) -> Score:
+        tag = self.params.answer_tag
+        answer = sample.text.split(f"<{tag}>")[-1].split(f"</{tag}>")[0].strip()
+        if answer.isdigit() and answer.isascii():
+            return Score(self.params.value, Status.OK, "integer answer")
+        return Score(0.0, Status.BAD_FORMAT, "answer is not all digits")
+
+
+# --------------------------------------------------------------------------- presets
+def _get(name: str, alias: str | None = None, **params: Any) -> Reward:
+    from rlvr.rewards.registry import get_reward
+
+    return get_reward(name, alias=alias, **params)  # type: ignore[return-value]
+
+
+@register_preset("open_r1_math")
+def open_r1_math(solution_column: str = "solution", timeout_seconds: float | None = 10.0) -> Any:
+    """open-r1 maths GRPO stack: math_accuracy + format (open-r1 newline layout) + tag_count, weights 1/1/1.
+
+    Source: huggingface/open-r1 recipes (``reward_funcs: [accuracy, format, tag_count]``),
+    ``src/open_r1/rewards.py``. Accuracy is rlvr's hardened version (gold first, strict, None
+    for an unparseable gold, answer searched inside the last <answer> block when present)."""
+    from rlvr.rewards.stack import RewardStack
+
+    return RewardStack([
+        (_get("math_accuracy", solution_column=solution_column, answer_tag="answer", timeout_seconds=timeout_seconds), 1.0),
+        (_get("format", layout="open_r1"), 1.0),
+        (_get("tag_count"), 1.0),
+    ], name="open_r1_math")
+
+
+@register_preset("gsm8k_xml")
+def gsm8k_xml(solution_column: str = "answer") -> Any:
+    """GSM8K GRPO recipe (willccbb's gist): xml_count 1, soft format 0.5, strict format 0.5,
+    integer answer 0.5, correctness 2.0, with <reasoning>/<answer> tags.
+
+    Source: willccbb ``grpo_demo.py`` gist (``xmlcount_reward_func``, ``soft_format_reward_func``,
+    ``strict_format_reward_func``, ``int_reward_func``, ``correctness_reward_func``)."""
+    from rlvr.rewards.stack import RewardStack
+
+    tags = dict(think_tag="reasoning", answer_tag="answer")
+    return RewardStack([
+        (_get("xml_count", **tags), 1.0),
+        (_get("format", alias="soft_format", layout="gsm8k_soft", value=0.5, **tags), 1.0),
+        (_get("format", alias="strict_format", layout="gsm8k_strict", value=0.5, **tags), 1.0),
+        (_get("integer_answer", answer_tag="answer"), 1.0),
+        (_get("numeric_answer", alias="correctness", solution_column=solution_column, think_tag="reasoning",
+              answer_tag="answer", require_answer_tag=True, correct_value=2.0), 1.0),
+    ], name="gsm8k_xml")
+
+
+@register_preset("unsloth_math")
+def unsloth_math(solution_column: str = "answer", prefilled: bool = True) -> Any:
+    """Unsloth Qwen3 (4B) GRPO notebook stack: format exact 3.0, format approximate (+0.5/-1.0
+    per tag), check_answer, check_numbers, with <start_working_out>/<end_working_out> and
+    <SOLUTION>/</SOLUTION> tags (the chat template prefills <start_working_out>).
+
+    Source: unslothai/notebooks ``nb/Qwen3_(4B)-GRPO.ipynb`` (``match_format_exactly``,
+    ``match_format_approximately``, ``check_answer``, ``check_numbers``)."""
+    from rlvr.rewards.stack import RewardStack
+
+    tags = dict(think_open="<start_working_out>", think_close="<end_working_out>",
+                answer_open="<SOLUTION>", answer_close="</SOLUTION>", prefilled=prefilled)
+    return RewardStack([
+        (_get("format", alias="match_format_exactly", value=3.0, allow_text_between=True, **tags), 1.0),
+        (_get("format_approx", alias="match_format_approximately", **tags), 1.0),
+        (_get("unsloth_check_answer", alias="check_answer", solution_column=solution_column), 1.0),
+        (_get("unsloth_check_numbers", alias="check_numbers", solution_column=solution_column), 1.0),
+    ], name="unsloth_math")

@@ -1,1 +1,115 @@
-"""Running untrusted model-written code: a pooled, hardened Docker backend and a local backend."""
+"""Running untrusted model-written code: a pooled, hardened Docker backend and a local backend.
+
+    from rlvr.sandbox import get_backend, Limits
+    from rlvr.verifiers.code_cases import stdio_case
+
+    backend = get_backend("auto")          # docker when an engine + image are usable, else local
+    result = backend.run_tests("print(int(input()) * 2)", [stdio_case("21\\n", "42\\n")],
+                               limits=Limits(cpu_s=2))
+    result.pass_rate, result.tests[0].status
+
+Backends are process-wide singletons (one warm pool per configuration, shared by every
+thread and event loop) and are closed at interpreter exit. See ``docs/sandbox.md``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from rlvr.sandbox.limits import Limits
+from rlvr.sandbox.results import SubmissionResult, TestResult
+
+if TYPE_CHECKING:
+    from rlvr.sandbox.backend import SandboxBackend
+
+__all__ = ["Limits", "SubmissionResult", "TestResult", "get_backend", "close_all", "docker_usable"]
+
+log = logging.getLogger("rlvr.sandbox")
+
+_backends: dict[tuple, "SandboxBackend"] = {}
+_lock = threading.Lock()
+_owner_pid = os.getpid()
+_docker_checked: dict[str, tuple[bool, str, float]] = {}
+_NEGATIVE_TTL_S = 30.0  # a missing engine/image is re-checked after this long
+_warned: set[str] = set()
+
+
+def docker_usable(image: str | None = None) -> tuple[bool, str]:
+    """(True, version) when the Docker engine answers and the sandbox image exists; else (False, why)."""
+    from rlvr.sandbox.docker_backend import DEFAULT_IMAGE, engine_status, image_present
+
+    image = image or DEFAULT_IMAGE
+    cached = _docker_checked.get(image)
+    if cached is not None and (cached[0] or time.monotonic() - cached[2] < _NEGATIVE_TTL_S):
+        return cached[0], cached[1]
+    ok, info = engine_status()
+    if ok and not image_present(image):
+        ok, info = False, f"image {image!r} not found: build it with `rlvr sandbox build --offline`"
+    _docker_checked[image] = (ok, info, time.monotonic())
+    return ok, info
+
+
+def get_backend(kind: str = "auto", **config: Any) -> "SandboxBackend":
+    """The shared backend of this kind and configuration.
+
+    ``kind``: ``"docker"`` (raises ``RuntimeError`` when the engine or image is missing),
+    ``"local"`` (not a security boundary), or ``"auto"`` (docker when usable, else local with
+    a warning). ``config``: for docker, :class:`~rlvr.sandbox.docker_backend.DockerConfig`
+    fields (``image``, ``size``, ``cpus``, ``memory_mb``, ...); for local, ``size``.
+    """
+    global _owner_pid
+    if kind not in ("auto", "docker", "local"):
+        raise ValueError(f"unknown sandbox backend {kind!r}; choose 'auto', 'docker' or 'local'")
+    with _lock:
+        if os.getpid() != _owner_pid:  # forked: the parent's pipes and threads are not ours
+            _backends.clear()
+            _docker_checked.clear()
+            _owner_pid = os.getpid()
+        if kind == "auto":
+            ok, why = docker_usable(config.get("image"))
+            if ok:
+                kind = "docker"
+            else:
+                if why not in _warned:
+                    _warned.add(why)
+                    log.warning("rlvr sandbox: Docker is not usable (%s); falling back to the LOCAL backend, which "
+                                "is NOT a security boundary (see docs/sandbox.md)", why)
+                kind = "local"
+                config = {k: v for k, v in config.items() if k == "size"}
+        key = (kind, tuple(sorted(config.items())))
+        backend = _backends.get(key)
+        if backend is None:
+            if kind == "docker":
+                from rlvr.sandbox.docker_backend import DockerBackend, DockerConfig
+
+                ok, why = docker_usable(config.get("image"))
+                if not ok:
+                    raise RuntimeError(f"the docker sandbox backend is not usable: {why}")
+                backend = DockerBackend(DockerConfig(**config))
+            else:
+                from rlvr.sandbox.local_backend import LocalBackend
+
+                backend = LocalBackend(**config)
+            _backends[key] = backend
+        return backend
+
+
+def close_all() -> None:
+    """Close every shared backend (removes containers). Runs at interpreter exit."""
+    with _lock:
+        backends = list(_backends.values()) if os.getpid() == _owner_pid else []
+        _backends.clear()
+        _docker_checked.clear()
+    for b in backends:
+        try:
+            b.close()
+        except Exception:  # pragma: no cover - best effort at exit
+            pass
+
+
+atexit.register(close_all)

@@ -1,0 +1,27 @@
+"""Scoring JSONL files of completions: the engine behind ``rlvr score``.
+
+Modules, one job each:
+
+* :mod:`rlvr.scoring.jsonl`: fast JSON encode/decode (orjson when installed, stdlib otherwise);
+* :mod:`rlvr.scoring.rows`: one input line -> a :class:`~rlvr.scoring.rows.InputRow` or a line error;
+* :mod:`rlvr.scoring.plan`: which rewards run, with which weights (``--reward``/``--config``/``--param``);
+* :mod:`rlvr.scoring.chunk`: score a chunk of lines into output rows (groups stay in one reward call);
+* :mod:`rlvr.scoring.stats`: running statistics and the end-of-run summary;
+* :mod:`rlvr.scoring.resume`: find where an interrupted output file stopped;
+* :mod:`rlvr.scoring.progress`: a one-line progress display for terminals;
+* :mod:`rlvr.scoring.runner`: reading, parallel workers, writing, resume and summary together.
+
+Nothing here imports the reward modules until a run starts.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ScoreOptions", "run_scoring"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from rlvr.scoring import runner
+
+        return getattr(runner, name)
+    raise AttributeError(name)

@@ -1,0 +1,159 @@
+"""Which rewards ``rlvr score`` runs: ``--reward``, ``--config`` and ``--param`` into a :class:`ScoringPlan`.
+
+Every reward gets its own output column. A preset (or a stack file) is *expanded* into its
+component rewards, each weighted by ``preset weight x component weight``; nested stacks are
+expanded recursively. Gated rewards stay one column (the gate is part of the reward).
+
+The weighted total follows :class:`~rlvr.rewards.stack.RewardStack` (and TRL's weighted
+``nansum``): the sum of ``weight * value`` over rewards that judged the sample; weight-0
+rewards are reported but never counted; ``None`` when no weighted reward could judge it.
+A reward's ``none_as`` is a trainer-facing setting and is not applied here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+__all__ = ["Component", "PlanError", "ScoringPlan", "build_plan", "parse_param"]
+
+
+class PlanError(ValueError):
+    """The reward configuration cannot be built (usage error: exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One output column: a ready reward and its weight in the total."""
+
+    name: str
+    weight: float
+    reward: Any
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """Everything a worker needs to score chunks (picklable)."""
+
+    components: tuple[Component, ...]
+    pass_metric: str = "total"
+    pass_threshold: float = 1.0
+    id_column: str = "id"
+    keep_columns: tuple[str, ...] = ()
+    details: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.components]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c.name: c.weight for c in self.components}
+
+
+def parse_param(text: str) -> tuple[str, str, Any]:
+    """``NAME.KEY=VALUE`` -> ``(NAME, KEY, value)``; VALUE is read as JSON when it parses
+    (``3``, ``true``, ``[1,2]``, ``"x"``), else as a plain string."""
+    target, sep, raw = text.partition("=")
+    name, dot, key = target.partition(".")
+    if not sep or not dot or not name.strip() or not key.strip():
+        raise PlanError(f"bad --param {text!r}: expected REWARD.KEY=VALUE, e.g. math_accuracy.solution_column=answer")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return name.strip(), key.strip(), value
+
+
+def _expand(obj: Any, weight: float, out: list[Component]) -> None:
+    entries = getattr(obj, "entries", None)
+    if entries is not None and not hasattr(obj, "judge"):  # a RewardStack (preset or stack file)
+        for entry in entries:
+            _expand(entry.reward, weight * entry.weight, out)
+        return
+    required = tuple(obj.required_columns()) if hasattr(obj, "required_columns") else ()
+    out.append(Component(obj.__name__, float(weight), obj, required))
+
+
+def _default_pass_metric(names: Sequence[str]) -> str:
+    accuracy = [n for n in names if "accuracy" in n]
+    return accuracy[0] if len(accuracy) == 1 else "total"
+
+
+def build_plan(
+    reward_specs: Sequence[str] = (),
+    *,
+    config: str | None = None,
+    params: Sequence[str] = (),
+    plugins: Sequence[str] = (),
+    pass_metric: str | None = None,
+    pass_threshold: float = 1.0,
+    id_column: str = "id",
+    keep_columns: Sequence[str] = (),
+    details: bool = False,
+) -> ScoringPlan:
+    """Build the plan; every problem the user can fix raises :class:`PlanError` with the fix."""
+    import importlib
+
+    from rlvr.rewards.base import RewardConfigError
+    from rlvr.rewards.registry import UnknownRewardError, get_reward
+    from rlvr.rewards.stack import load_stack, parse_reward_spec
+
+    for module in plugins:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            raise PlanError(f"--plugin {module}: cannot import it ({type(exc).__name__}: {exc})") from None
+    if not reward_specs and not config:
+        raise PlanError("nothing to score with: give at least one --reward NAME (see `rlvr list`) or --config STACK_FILE")
+
+    by_name: dict[str, dict[str, Any]] = {}
+    for text in params:
+        name, key, value = parse_param(text)
+        by_name.setdefault(name, {})[key] = value
+
+    components: list[Component] = []
+    try:
+        if config:
+            try:
+                stack = load_stack(config)
+            except (OSError, ValueError) as exc:
+                raise PlanError(f"--config {config}: {exc}") from None
+            _expand(stack, 1.0, components)
+        for spec in reward_specs:
+            entry = parse_reward_spec(spec)
+            name = entry["name"]
+            reward = get_reward(name, **by_name.pop(name, {}))
+            _expand(reward, entry.get("weight", 1.0), components)
+    except (UnknownRewardError, RewardConfigError) as exc:
+        raise PlanError(str(exc)) from None
+    except ImportError as exc:
+        raise PlanError(f"a reward module could not be imported: {exc}") from None
+    if by_name:
+        raise PlanError(
+            f"--param given for {sorted(by_name)}, which is not a --reward name; "
+            "parameters of stack-file rewards go in the stack file"
+        )
+    names = [c.name for c in components]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise PlanError(
+            f"several rewards are named {dupes} (a preset and a reward overlap?); each column needs a distinct "
+            "name: use a stack file with 'alias' for the second one"
+        )
+    if pass_metric is None:
+        pass_metric = _default_pass_metric(names)
+    elif pass_metric != "total" and pass_metric not in names:
+        raise PlanError(f"--pass-reward {pass_metric!r} is not one of the rewards {names} (or 'total')")
+    return ScoringPlan(tuple(components), pass_metric, float(pass_threshold), id_column, tuple(keep_columns), details)
+
+
+def plan_summary(plan: ScoringPlan) -> Mapping[str, Any]:
+    """The plan as plain data (for the summary JSON)."""
+    return {
+        "rewards": [{"name": c.name, "weight": c.weight, "required_columns": list(c.required)} for c in plan.components],
+        "pass_metric": plan.pass_metric,
+        "pass_threshold": plan.pass_threshold,
+    }

@@ -1,0 +1,708 @@
+"""Is an extracted maths answer equivalent to the reference? (math-verify + sympy, hardened)
+
+:class:`MathVerifier` is what rewards use. For each (gold, answer) pair it:
+
+1. **normalises both sides with the same function** (:func:`normalise_answer`: drops ``$``,
+   ``\\(...\\)``, ``\\left``/``\\right``, spacing macros, ``\\dfrac``/``\\tfrac``, newlines);
+2. **fast paths, in-process, no sympy**: identical normalised strings are ``correct``; when
+   both sides are plain numbers (integers, decimals, ``1,000``, ``a/b``, ``\\frac{a}{b}``,
+   ``1e-7``) they are compared exactly with :class:`fractions.Fraction` (a decimal with at
+   least ``float_rounding`` places also matches the fraction it rounds);
+3. **verdict cache** on (normalised gold, normalised answer, config), an LRU shared by the
+   threads of the process;
+4. **sympy path in a worker process** (:func:`judge_pair` run by a
+   :class:`~rlvr.verifiers.deadline_pool.DeadlinePool`): the gold is parsed once per worker
+   (LRU), both sides are wrapped in ``$...$`` (math-verify reads LaTeX only inside math
+   delimiters) and parsed LaTeX-only when they contain LaTeX, then
+   ``verify(gold, answer, strict=True, allow_set_relation_comp=False)``: **gold first**.
+   A ``True`` verdict between two numbers passes a **numeric guard** at 50 digits (exact
+   values must agree to 1e-30 relative; small decimals to ``10**-float_rounding`` relative),
+   which removes known false positives (``1/2004!`` vs ``1/2006!``, ``1e-7`` vs ``2e-7``).
+   math-verify's own ``signal.alarm`` timeouts are disabled; the parent enforces the deadline
+   by killing and respawning the worker.
+
+Verdict statuses: ``correct``, ``wrong``, ``gold_unparseable`` (the reference cannot be
+parsed: never rewarded), ``timeout`` (the worker was killed at the deadline), ``error``
+(the worker crashed or raised: a bug or resource exhaustion).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+__all__ = [
+    "MathVerifier",
+    "Verdict",
+    "VerifyConfig",
+    "as_plain_number",
+    "judge_pair",
+    "normalise_answer",
+]
+
+
+# --------------------------------------------------------------------------- configuration
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Comparison policy (hashable: part of every cache key).
+
+    Attributes:
+        float_rounding: decimals math-verify rounds floats to before comparing (6).
+        numeric_precision: sympy evaluation precision (15).
+        strict: math-verify ``strict`` (variables must match; ``x=1`` is not ``1`` for an
+            equation gold). Anti-hacking: keep True.
+        allow_set_relation_comp: accept an interval for an inequality gold and vice versa.
+        numeric_guard: re-check ``True`` numeric verdicts at 50 digits.
+        list_order_matters: when True, ``4, 10, -2`` is not ``10, 4, -2`` (bare comma lists of
+            scalars are compared element by element, in order; Hendrycks' MATH grader policy).
+            Default False: a bare list is the set of solutions (math-verify's policy). Lists
+            of tuples and braced sets ``\\{...\\}`` are always unordered.
+        approx_decimals: accept a decimal with >= 3 significant digits for an exact value
+            without a finite decimal form, to one unit of its last digit (``1.732`` for
+            ``\\sqrt 3``); integers and finite decimals must always be exact.
+    """
+
+    float_rounding: int = 6
+    numeric_precision: int = 15
+    strict: bool = True
+    allow_set_relation_comp: bool = False
+    numeric_guard: bool = True
+    list_order_matters: bool = False
+    approx_decimals: bool = True
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of one comparison. ``status`` is one of ``correct``, ``wrong``,
+    ``gold_unparseable``, ``timeout``, ``error``; ``path`` says which stage decided
+    (``string``, ``numeric``, ``sympy``, ``guard``, ``cache:<path>``, ``deadline``, ``worker``)."""
+
+    status: str
+    reason: str = ""
+    path: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+
+# --------------------------------------------------------------------------- normalisation
+_SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad(?![a-zA-Z])|~")
+_CONJUNCTION = re.compile(r"\s*(?:\\text\{\s*(?:and|or)\s*\}|(?<![A-Za-z\\])(?:and|or)(?![A-Za-z]))\s*")
+_DOUBLE_COMMA = re.compile(r"(?:\s*,\s*){2,}")
+_DOLLAR_ITEM = re.compile(r"\$([^$]+)\$")
+_DOLLAR_LIST = re.compile(r"\$[^$]+\$(?:\s*(?:,|and|or)\s*\$[^$]+\$)+")
+_THOUSANDS = re.compile(r"(?<=\d)(?:,\\!\s*|\{,\}\s*)(?=\d)")
+_NEG_SPACE = re.compile(r"(?<!\\)\\!")
+_LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])")
+_FRAC_VARIANTS = re.compile(r"\\[dt]frac(?![a-zA-Z])")
+_DISPLAY = re.compile(r"\\(?:displaystyle|textstyle)(?![a-zA-Z])")
+_WS = re.compile(r"\s+")
+_TEXT_WRAPPED = re.compile(r"^\\(?:text|mathrm|textbf|mathbf)\{([^{}]*)\}$")
+
+
+def normalise_answer(s: str) -> str:
+    """Canonical text of an answer, applied identically to gold and prediction.
+
+    Drops math delimiters (``$``, ``\\(`` ``\\)``, ``\\[`` ``\\]``) and escaped dollars,
+    ``\\left``/``\\right``, ``\\displaystyle``, LaTeX spacing; ``\\dfrac``/``\\tfrac`` become
+    ``\\frac``; newlines become spaces (inline math cannot span lines); runs of whitespace
+    collapse to one space; ``\\!`` is dropped; a trailing full stop is dropped. A text that
+    still holds math delimiters or boxes after the outer ones are removed (a sentence with
+    inline maths) is only stripped.
+    """
+    s = s.strip()
+    s = s.replace("\\$", "")
+    if _DOLLAR_LIST.fullmatch(s):  # "$1$ and $2$ and $3$" -> "1, 2, 3"
+        s = ", ".join(x.strip() for x in _DOLLAR_ITEM.findall(s))
+    if s.startswith("$$") and s.endswith("$$") and len(s) >= 4:
+        s = s[2:-2]
+    elif s.startswith("$") and s.endswith("$") and len(s) >= 2:
+        s = s[1:-1]
+    if (s.startswith("\\(") and s.endswith("\\)")) or (s.startswith("\\[") and s.endswith("\\]")):
+        s = s[2:-2]
+    if _HAS_DELIMITERS.search(s):
+        # a text with math inside (several $...$, boxes): math-verify finds the maths itself;
+        # its layout (newlines) matters to that search, so it is left as written
+        return s.strip()
+    s = _DISPLAY.sub("", s)
+    s = _THOUSANDS.sub(",", s)  # 11,\!111 and 11{,}111 are digit grouping
+    s = _NEG_SPACE.sub("", s)
+    s = _LEFT_RIGHT.sub("", s)
+    s = _FRAC_VARIANTS.sub(r"\\frac", s)
+    s = _SPACING.sub(" ", s)
+    s = _WS.sub(" ", s).strip()
+    if _CONJUNCTION.search(s) and not _PROSE.search(_CONJUNCTION.sub(", ", s)):
+        s = _DOUBLE_COMMA.sub(", ", _CONJUNCTION.sub(", ", s)).strip(" ,")
+    if s.endswith(".") and not s.endswith(".."):
+        s = s[:-1].rstrip()
+    return s
+
+
+def _compact(s: str) -> str:
+    return s.replace(" ", "").replace("{,}", "")
+
+
+# --------------------------------------------------------------------------- plain numbers
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
+_COMMA_SPACE = re.compile(r",\s")
+_COMMA_DECIMAL = re.compile(r"([+-]?\d+),(\d+)")
+
+
+def comma_decimal(s: str) -> PlainNumber | None:
+    """``1,22`` / ``0,111`` / ``1000,99`` read with a decimal comma (never ``1,000``: grouping)."""
+    t = _compact(s)
+    m = _COMMA_DECIMAL.fullmatch(t)
+    if m is None or _GROUPED.fullmatch(t) or _COMMA_SPACE.search(s):
+        return None
+    return PlainNumber(Fraction(f"{m.group(1)}.{m.group(2)}"), len(m.group(2)))
+_SLASH = re.compile(r"([+-]?)(\d{1,50})/(\d{1,50})")
+_LATEX_FRAC = re.compile(r"([+-]?)\\frac\{([+-]?\d{1,50})\}\{(\d{1,50})\}")
+_LATEX_FRAC_SHORT = re.compile(r"([+-]?)\\frac(\d)(\d)")
+_MIXED = re.compile(r"([+-]?)(\d{1,20})(?:\\frac\{(\d{1,20})\}\{(\d{1,20})\}|\\frac(\d)(\d)| (\d{1,20})/(\d{1,20}))")
+
+
+@dataclass(frozen=True)
+class PlainNumber:
+    """An exactly-known number and, when it was written as a decimal, its number of decimals."""
+
+    value: Fraction
+    decimals: int | None  # None: written as an integer or a fraction
+
+
+def as_plain_number(s: str) -> PlainNumber | None:
+    """The exact value of a plain numeric answer (``42``, ``-3.50``, ``1,000``, ``1e-7``,
+    ``3/4``, ``\\frac{3}{4}``), or ``None`` for anything else (symbols, ``\\sqrt``, units...)."""
+    m = _MIXED.fullmatch(s.strip())
+    if m:  # mixed number: 1\frac12, 2 5/8
+        sign, whole, *parts = m.groups()
+        num, den = [x for x in parts if x is not None]
+        if int(den) == 0 or int(num) >= int(den):
+            return None
+        value = int(whole) + Fraction(int(num), int(den))
+        return PlainNumber(-value if sign == "-" else value, None)
+    t = _compact(s)
+    if not t or len(t) > 120:
+        return None
+    if _GROUPED.fullmatch(t) and not _COMMA_SPACE.search(s):
+        t = t.replace(",", "")
+    if _DECIMAL.fullmatch(t):
+        mantissa = re.split(r"[eE]", t)[0]
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else None
+        try:
+            return PlainNumber(Fraction(t), decimals)
+        except (ValueError, ZeroDivisionError):
+            return None
+    for pattern in (_SLASH, _LATEX_FRAC, _LATEX_FRAC_SHORT):
+        m = pattern.fullmatch(t)
+        if m:
+            sign, num, den = m.groups()
+            if int(den) == 0:
+                return None
+            value = Fraction(int(num), int(den))
+            return PlainNumber(-value if sign == "-" else value, None)
+    return None
+
+
+def _has_finite_decimal(value: Fraction) -> bool:
+    den = value.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    return den == 1
+
+
+def _significant(value: Fraction, decimals: int) -> int:
+    digits = str(abs(value.numerator * 10 ** decimals // value.denominator)).lstrip("0")
+    return len(digits)
+
+
+def compare_plain_numbers(gold: PlainNumber, pred: PlainNumber, float_rounding: int = 6,
+                          approx_decimals: bool = True) -> bool:
+    """Exact equality, except that a decimal matches an exact fraction without a finite decimal
+    form (``0.333333`` for ``1/3``) when it is a rounding of it: with at least
+    ``float_rounding`` decimals, or (``approx_decimals``) with at least 3 significant digits
+    and within one unit of its last digit. Two decimals, or a decimal and a fraction with a
+    finite decimal form, must be exactly equal."""
+    if gold.value == pred.value:
+        return True
+    if gold.decimals is not None and pred.decimals is not None:
+        return False
+    for dec, exact in ((gold, pred), (pred, gold)):
+        if dec.decimals is None or exact.decimals is not None or _has_finite_decimal(exact.value):
+            continue
+        diff = abs(dec.value - exact.value)
+        if dec.decimals >= float_rounding and diff <= Fraction(1, 2 * 10 ** dec.decimals):
+            return True
+        if approx_decimals and _significant(dec.value, dec.decimals) >= 3 and diff <= Fraction(1, 10 ** dec.decimals):
+            return True
+    return False
+
+
+_BARE_CHOICE = re.compile(r"\(?([A-E])\)?")
+_LABELLED_CHOICE = re.compile(r"\(?([A-E])\)?(?:[.:)]\s?.*)?", re.DOTALL)
+_TEXT_CHOICE = re.compile(r"\\text(?:bf)?\{\(?([A-E])\)?\}")
+
+
+def _choice_letter(s: str, *, bare: bool) -> str | None:
+    t = _TEXT_CHOICE.sub(r"\1", s.strip())
+    m = (_BARE_CHOICE if bare else _LABELLED_CHOICE).fullmatch(t)
+    return m.group(1) if m else None
+
+
+def _mcq_choices(gold: str, answer: str) -> tuple[str, str] | None:
+    """Multiple choice: one side is a bare option letter (``C``, ``(C)``), the other an option
+    letter optionally followed by its text (``C. x = 42``). Upper-case A-E only, so that the
+    variable ``a`` or ``e`` is never read as an option."""
+    g_bare, a_bare = _choice_letter(gold, bare=True), _choice_letter(answer, bare=True)
+    if g_bare is None and a_bare is None:
+        return None
+    g = g_bare or _choice_letter(gold, bare=False)
+    a = a_bare or _choice_letter(answer, bare=False)
+    if g is None or a is None:
+        return None
+    return g, a
+
+
+# --------------------------------------------------------------------------- sympy path (worker side)
+_LATEX_HINT = re.compile(r"[\\^_{}]")
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z])")
+_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f]")
+_BROKEN_INLINE = re.compile(r"(?<!\$)\$(?!\$)[^$]*\n[^$]*\$|\\\([^)]*\n[^)]*\\\)")
+_TEXT_MACRO = re.compile(r"\\(?:text|mathrm|textbf|mbox|operatorname)\{[^{}]*\}")
+_HAS_DELIMITERS = re.compile(r"\$|\\\(|\\\[|\\boxed|\\fbox")
+_UNIT_WORDS = re.compile(r"^[+-]?\d[\d,. ]*(?:\s+[A-Za-z]+|[A-Za-z]{3,})(?:\s+[A-Za-z]+)?(?:\^\{?\d\}?)?$")
+_ATTACHED_LETTERS = re.compile(r"^[+-]?\d+(?:\.\d+)?[A-Za-z]{1,2}$")
+_SPACED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?$")
+_gold_cache: "OrderedDict[tuple[str, bool], list[Any]]" = OrderedDict()
+_GOLD_CACHE_SIZE = 4096
+
+
+def _parse(text: str, *, is_gold: bool) -> list[Any]:
+    """math-verify parse of a normalised answer, wrapped in ``$...$`` (no internal timeout:
+    the caller runs this under a kill-able deadline)."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+    from latex2sympy2_extended.latex2sympy2 import NormalizationConfig
+
+    if _HAS_DELIMITERS.search(text):
+        # the answer carries its own math delimiters or boxes: let math-verify find them
+        # math-verify's own search (LaTeX, then plain expressions). An inline math span broken
+        # across lines is malformed: no loose number fallback then (LaTeX only)
+        configs = [LatexExtractionConfig()] if _BROKEN_INLINE.search(text) else [LatexExtractionConfig(), ExprExtractionConfig()]
+        return parse(text, extraction_config=configs, parsing_timeout=None, raise_on_error=False)
+    if (_PROSE.search(_TEXT_MACRO.sub(" ", text)) or _NON_ASCII_LETTER.search(text)) and not _UNIT_WORDS.match(text):
+        # words, not maths ("Answer is forty two"): let math-verify look for maths in the text as
+        # it stands; wrapping prose in $...$ would read it as a product of letters
+        return parse(text, parsing_timeout=None, raise_on_error=False)
+    if _ATTACHED_LETTERS.match(text):
+        # "10m", "10cm": a product with letters, not a number with a unit (units need a space or
+        # a word: "10 cm", "10 weeks")
+        norm = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=True,
+                                   boxed="all", equations=False)
+        return parse(f"${text}$", extraction_config=[LatexExtractionConfig(normalization_config=norm)],
+                     parsing_timeout=None, raise_on_error=False)
+    if _SPACED_NUMBER.match(text) or _UNIT_WORDS.match(text):
+        configs: list[Any] = [ExprExtractionConfig()]
+        target = text.replace(" ", "") if _SPACED_NUMBER.match(text) else text
+    else:
+        norm = NormalizationConfig(basic_latex=True, units=True, malformed_operators=True, nits=True,
+                                   boxed="all", equations=False)
+        latex = LatexExtractionConfig(boxed_match_priority=0, normalization_config=norm)
+        configs = [latex] if _LATEX_HINT.search(text) else [latex, ExprExtractionConfig()]
+        target = f"${text}$"
+    return parse(target, extraction_config=configs, parsing_timeout=None, raise_on_error=False)
+
+
+def _parsed_gold(gold: str) -> list[Any]:
+    key = (gold, True)
+    hit = _gold_cache.get(key)
+    if hit is not None:
+        _gold_cache.move_to_end(key)
+        return hit
+    parsed = _parse(gold, is_gold=True)
+    _gold_cache[key] = parsed
+    if len(_gold_cache) > _GOLD_CACHE_SIZE:
+        _gold_cache.popitem(last=False)
+    return parsed
+
+
+def _numeric_guard(gold: list[Any], pred: list[Any], cfg: VerifyConfig) -> bool | None:
+    """False when two numbers math-verify called equal differ at 50 digits; None when the guard
+    does not apply (not both plain numbers)."""
+    import sympy
+
+    g = next((x for x in gold if isinstance(x, sympy.Expr)), None)
+    p = next((x for x in pred if isinstance(x, sympy.Expr)), None)
+    if g is None or p is None or g.free_symbols or p.free_symbols:
+        return None
+    try:
+        a = sympy.N(g, 50)
+        b = sympy.N(p, 50)
+        if not (a.is_number and b.is_number):
+            return None
+        diff = abs(a - b)  # sympy Floats: no underflow at 1e-5749, unlike Python floats
+        scale = max(abs(a), abs(b))
+        if not (diff.is_real and scale.is_real):
+            return None
+    except (TypeError, ValueError, ArithmeticError, OverflowError):
+        return None
+    if scale == 0:
+        return diff == 0
+    has_float = bool(g.atoms(sympy.Float) or p.atoms(sympy.Float))
+    if not has_float:
+        return bool(diff <= sympy.Float("1e-30", 50) * scale)
+    if scale < sympy.Float("1e-3"):
+        return bool(diff <= sympy.Float(10, 50) ** (-cfg.float_rounding) * scale)
+    return None
+
+
+_OPEN_CLOSE = {"(": ")", "[": "]"}
+
+
+def _wrapped(text: str) -> bool:
+    """The first bracket closes at the very end: ``(1, 2)`` yes, ``(1,2), (3,4)`` no."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def _bracketed_parts(gold_text: str, pred_text: str) -> tuple[list[str], list[str]] | None:
+    """Tuples, points and intervals written with the same brackets on both sides, split into
+    their elements (compared in order); None otherwise."""
+    g, p = gold_text.strip(), pred_text.strip()
+    if len(g) < 2 or len(p) < 2 or g[0] != p[0] or g[-1] != p[-1]:
+        return None
+    if g[0] not in _OPEN_CLOSE or g[-1] not in _OPEN_CLOSE.values() or not (_wrapped(g) and _wrapped(p)):
+        return None
+    g_parts, p_parts = _split_top_level(g[1:-1]), _split_top_level(p[1:-1])
+    if len(g_parts) < 2 or len(g_parts) != len(p_parts):
+        return None
+    return g_parts, p_parts
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``a, b, c`` -> parts, splitting only at commas outside brackets and braces; a text that
+    is itself wrapped in brackets (a tuple, interval, set) is one part."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p] if len(parts) > 1 else [text]
+
+
+_DECIMAL_LITERAL = re.compile(r"\d*\.\d+|\d+\.\d*")
+
+
+def _significant_digits(text: str) -> int:
+    best = 0
+    for lit in _DECIMAL_LITERAL.findall(text):
+        digits = lit.replace(".", "").lstrip("0")
+        best = max(best, len(digits))
+    return best
+
+
+def _approx_equal(gold: list[Any], pred: list[Any], gold_text: str, pred_text: str) -> bool:
+    """A decimal with >= 3 significant digits matches an exact value that has no finite decimal
+    form (``1.732`` for ``\\sqrt3``, ``125.663`` for ``40\\pi``, ``0.333`` for ``1/3``) when
+    it agrees to one unit of its last written digit. Exact values with a finite decimal form
+    (integers, ``1/4``) must be given exactly."""
+    import sympy
+
+    g = next((x for x in gold if isinstance(x, sympy.Expr)), None)
+    p = next((x for x in pred if isinstance(x, sympy.Expr)), None)
+    if g is None or p is None or g.free_symbols or p.free_symbols:
+        return False
+    g_float, p_float = bool(g.atoms(sympy.Float)), bool(p.atoms(sympy.Float))
+    if g_float == p_float:
+        return False
+    exact, approx, approx_text = (p, g, gold_text) if g_float else (g, p, pred_text)
+    digits = _significant_digits(approx_text)
+    if digits < 3:
+        return False
+    try:
+        value = sympy.N(exact, 50)
+        if not value.is_real or value == 0:
+            return False
+        if exact.is_rational:
+            den = sympy.Rational(exact).q
+            while den % 2 == 0:
+                den //= 2
+            while den % 5 == 0:
+                den //= 5
+            if den == 1:  # finite decimal form: must be exact
+                return False
+        rel = abs(sympy.N(approx, 50) - value) / abs(value)
+        return bool(rel <= sympy.Float(10, 50) ** (1 - digits))
+    except (TypeError, ValueError, ArithmeticError, OverflowError):
+        return False
+
+
+def _verify_parsed(gold: list[Any], pred: list[Any], gold_text: str, pred_text: str, cfg: VerifyConfig) -> tuple[bool, str]:
+    from math_verify import verify
+
+    ok = verify(gold, pred, float_rounding=cfg.float_rounding, numeric_precision=cfg.numeric_precision,
+                strict=cfg.strict, allow_set_relation_comp=cfg.allow_set_relation_comp,
+                timeout_seconds=None, raise_on_error=False)
+    if ok:
+        if cfg.numeric_guard and _numeric_guard(gold, pred, cfg) is False:
+            return False, "guard"
+        return True, "sympy"
+    if cfg.approx_decimals and _approx_equal(gold, pred, gold_text, pred_text):
+        return True, "approx"
+    if _equal_with_imaginary_i(gold, pred):
+        return True, "imaginary_i"
+    if _same_function_rhs(gold, pred, cfg):
+        return True, "assignment"
+    return False, "sympy"
+
+
+def _equal_with_imaginary_i(gold: list[Any], pred: list[Any]) -> bool:
+    """``1+2i`` vs ``i(2-i)``: when both sides' only symbol is ``i``, read it as the imaginary unit."""
+    import sympy
+
+    g = next((x for x in gold if isinstance(x, sympy.Expr)), None)
+    p = next((x for x in pred if isinstance(x, sympy.Expr)), None)
+    if g is None or p is None:
+        return False
+    i = sympy.Symbol("i")
+    if {s.name for s in g.free_symbols} != {"i"} or {s.name for s in p.free_symbols} != {"i"}:
+        return False
+    gi = g.subs({s: sympy.I for s in g.free_symbols})
+    pi = p.subs({s: sympy.I for s in p.free_symbols})
+    del i
+    return bool(sympy.simplify(sympy.expand(gi - pi)) == 0)
+
+
+def _same_function_rhs(gold: list[Any], pred: list[Any], cfg: VerifyConfig) -> bool:
+    """``f(x) = 2x+3`` vs ``y = 2x+3``: both sides define a function/variable (left side a lone
+    symbol or ``f(x)``); compare the right sides. ``x = 2`` vs ``y = 2`` stays wrong when
+    the left sides are plain different symbols."""
+    import sympy
+    from math_verify import verify
+
+    g = next((x for x in gold if isinstance(x, sympy.Eq)), None)
+    p = next((x for x in pred if isinstance(x, sympy.Eq)), None)
+    if g is None or p is None:
+        return False
+    g_lhs, p_lhs = g.lhs, p.lhs
+    is_call = lambda e: isinstance(e, sympy.Function) or (isinstance(e, sympy.Mul) and len(e.args) == 2  # noqa: E731
+                                                           and all(isinstance(a, sympy.Symbol) for a in e.args))
+    if not ((is_call(g_lhs) and isinstance(p_lhs, sympy.Symbol)) or (is_call(p_lhs) and isinstance(g_lhs, sympy.Symbol))):
+        return False
+    if not g.rhs.free_symbols or g.rhs.free_symbols != p.rhs.free_symbols:
+        return False
+    return bool(verify(g.rhs, p.rhs, float_rounding=cfg.float_rounding, numeric_precision=cfg.numeric_precision,
+                       strict=cfg.strict, timeout_seconds=None))
+
+
+def judge_pair(task: tuple[str, str, VerifyConfig]) -> tuple[str, str, str]:
+    """Worker entry point: ``(normalised gold, normalised answer, config)`` ->
+    ``(status, reason, path)``. Runs math-verify with its own timeouts disabled."""
+    gold_text, pred_text, cfg = task
+    gold = _parsed_gold(gold_text)
+    if not gold:
+        return ("gold_unparseable", f"math-verify cannot parse the reference {gold_text[:80]!r}", "sympy")
+    g_parts, p_parts = _split_top_level(gold_text), _split_top_level(pred_text)
+    bracketed = _bracketed_parts(gold_text, pred_text)
+    if bracketed is not None:
+        g_parts, p_parts = bracketed
+    scalar_list = not any(part[:1] in "([{" or part.startswith("\\{") for part in g_parts + p_parts)
+    if bracketed is not None or (cfg.list_order_matters and scalar_list):
+        if len(g_parts) > 1 and len(g_parts) == len(p_parts):
+            for g_part, p_part in zip(g_parts, p_parts):
+                g_parsed, p_parsed = _parsed_gold(g_part), _parse(p_part, is_gold=False)
+                if not g_parsed or not p_parsed:
+                    break  # not a list of maths values: judge the whole text below
+                if not _verify_parsed(g_parsed, p_parsed, g_part, p_part, cfg)[0]:
+                    return ("wrong", "list element differs (order matters)", "list")
+            else:
+                return ("correct", "every list element is equivalent, in order", "list")
+    pred = _parse(pred_text, is_gold=False)
+    if not pred:
+        return ("wrong", "the answer does not parse as maths", "sympy")
+    ok, path = _verify_parsed(gold, pred, gold_text, pred_text, cfg)
+    if ok:
+        return ("correct", "equivalent" if path == "sympy" else "equal to the written precision", path)
+    if path == "guard":
+        return ("wrong", "equal at low precision only (numeric guard)", "guard")
+    return ("wrong", "not equivalent", "sympy")
+
+
+def _quiet_math_verify() -> None:
+    """Worker initialiser: import the heavy modules once and silence math-verify's
+    "timeout disabled" warnings (the deadline is enforced by the parent)."""
+    import logging
+
+    import math_verify  # noqa: F401  (import cost paid at worker start, not in the first task)
+    import sympy  # noqa: F401
+
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
+
+
+# --------------------------------------------------------------------------- parent side
+_TASK_HANDLER = "rlvr.verifiers.math_equivalence:judge_pair"
+_WORKER_INIT = "rlvr.verifiers.math_equivalence:_quiet_math_verify"
+
+
+class MathVerifier:
+    """Gold-first maths equivalence with fast paths, caches and a kill-able deadline.
+
+    Args:
+        config: comparison policy (:class:`VerifyConfig`).
+        timeout: seconds one sympy comparison may take before its worker is killed (``None``
+            or ``0``: no deadline; the comparison still runs in a worker).
+        workers: worker processes for the sympy path (shared by every verifier of the
+            process with the same ``workers``/``memory_limit_mb``).
+        in_process: run the sympy path in this process without any deadline (debugging,
+            platforms without subprocesses). Off-main-thread this has no protection at all.
+        cache_size: verdicts kept in the LRU.
+        memory_limit_mb: address-space limit of each worker (``RLIMIT_AS``); ``None``: none.
+
+    Thread-safe. Picklable (caches and the pool are not pickled; they are per process).
+    """
+
+    def __init__(self, config: VerifyConfig | None = None, *, timeout: float | None = 10.0, workers: int = 1,
+                 in_process: bool = False, cache_size: int = 100_000, memory_limit_mb: int | None = 4096):
+        self.config = config or VerifyConfig()
+        self.timeout = timeout if timeout else None
+        self.workers = max(1, int(workers))
+        self.in_process = in_process
+        self.cache_size = cache_size
+        self.memory_limit_mb = memory_limit_mb
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
+        self._lock = threading.Lock()
+        self._gold_numbers: dict[str, PlainNumber | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock", "_gold_numbers")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_state()
+
+    # ------------------------------------------------------------------ helpers
+    def _gold_number(self, gold: str) -> PlainNumber | None:
+        try:
+            return self._gold_numbers[gold]
+        except KeyError:
+            value = as_plain_number(gold)
+            if len(self._gold_numbers) > 50_000:
+                self._gold_numbers.clear()
+            self._gold_numbers[gold] = value
+            return value
+
+    def _cached(self, key: tuple[str, str]) -> Verdict | None:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+            return hit
+
+    def _remember(self, key: tuple[str, str], verdict: Verdict) -> None:
+        if verdict.status == "error":
+            return
+        with self._lock:
+            self._cache[key] = verdict
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def fast_verdict(self, gold: str, answer: str) -> Verdict | None:
+        """The in-process verdict when no sympy work is needed (inputs already normalised)."""
+        if _compact(gold) == _compact(answer):
+            return Verdict("correct", "identical after normalisation", "string")
+        choice = _mcq_choices(gold, answer)
+        if choice is not None:
+            return Verdict("correct" if choice[0] == choice[1] else "wrong", "multiple-choice letters", "choice")
+        g = self._gold_number(gold)
+        p = as_plain_number(answer)
+        # a decimal comma counts only against a number written with a decimal point
+        if g is None and p is not None and p.decimals is not None:
+            g = comma_decimal(gold)
+        elif p is None and g is not None and g.decimals is not None:
+            p = comma_decimal(answer)
+        if g is None or p is None:
+            return None
+        if compare_plain_numbers(g, p, self.config.float_rounding, self.config.approx_decimals):
+            return Verdict("correct", "equal numbers", "numeric")
+        return Verdict("wrong", "different numbers", "numeric")
+
+    # ------------------------------------------------------------------ public API
+    def verify(self, gold: str, answer: str) -> Verdict:
+        """One comparison (see :meth:`verify_many`)."""
+        return self.verify_many([(gold, answer)])[0]
+
+    def verify_many(self, pairs: Sequence[tuple[str, str]]) -> list[Verdict]:
+        """Compare each ``(gold, answer)`` (raw text; both normalised here). One IPC batch for
+        all pairs that need sympy; duplicates inside the batch are computed once."""
+        out: list[Verdict | None] = [None] * len(pairs)
+        pending: dict[tuple[str, str], list[int]] = {}
+        for i, (gold, answer) in enumerate(pairs):
+            g, a = normalise_answer(gold), normalise_answer(answer)
+            if not g:
+                out[i] = Verdict("gold_unparseable", "the reference answer is empty", "string")
+                continue
+            key = (g, a)
+            hit = self._cached(key)
+            if hit is not None:
+                out[i] = Verdict(hit.status, hit.reason, "cache:" + hit.path)
+                continue
+            fast = self.fast_verdict(g, a)
+            if fast is not None:
+                self._remember(key, fast)
+                out[i] = fast
+                continue
+            pending.setdefault(key, []).append(i)
+        if pending:
+            keys = list(pending)
+            for key, verdict in zip(keys, self._run_sympy(keys)):
+                self._remember(key, verdict)
+                for i in pending[key]:
+                    out[i] = verdict
+        return [v if v is not None else Verdict("error", "internal: no verdict", "") for v in out]
+
+    def _run_sympy(self, keys: list[tuple[str, str]]) -> list[Verdict]:
+        tasks = [(g, a, self.config) for g, a in keys]
+        if self.in_process:
+            _quiet_math_verify()
+            results = []
+            for t in tasks:
+                try:
+                    results.append(Verdict(*judge_pair(t)))
+                except Exception as exc:  # math-verify/sympy bug on odd input
+                    results.append(Verdict("error", f"{type(exc).__name__}: {str(exc)[:200]}", "in_process"))
+            return results
+        from rlvr.verifiers.deadline_pool import shared_pool
+
+        pool = shared_pool(_TASK_HANDLER, workers=self.workers, initializer=_WORKER_INIT,
+                           memory_limit_mb=self.memory_limit_mb)
+        verdicts = []
+        for outcome in pool.run(tasks, timeout=self.timeout):
+            if outcome.status == "ok":
+                verdicts.append(Verdict(*outcome.value))
+            elif outcome.status == "timeout":
+                verdicts.append(Verdict("timeout", f"verification passed its {self.timeout:g} s deadline; "
+                                                   "the worker was killed", "deadline"))
+            else:
+                verdicts.append(Verdict("error", outcome.error[:300], "worker"))
+        return verdicts
