@@ -1,6 +1,6 @@
 """Throughput of the format-family rewards, side by side with the originals.
 
-    python benchmarks/bench_format.py [--n 20000] [--repeat 3]
+    python benchmarks/bench_format.py [--n 5000] [--repeat 7]
 
 1. 2 KB completions (a mix of valid and invalid layouts), scored through the full TRL
    call path (``reward(completions=...)``, conversational shape): completions/s per core,
@@ -21,13 +21,14 @@ import argparse
 import random
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rlvr import get_reward
 from rlvr.rewards.base import Reward
 from rlvr.score import Score, Status
 
-UNSLOTH = dict(think_open="<start_working_out>", think_close="<end_working_out>", answer_open="<SOLUTION>", answer_close="</SOLUTION>")
+UNSLOTH = {"think_open": "<start_working_out>", "think_close": "<end_working_out>", "answer_open": "<SOLUTION>", "answer_close": "</SOLUTION>"}
 
 CONFIGS: list[tuple[str, str, dict[str, Any]]] = [
     ("format (flexible)", "format", {}),
@@ -111,7 +112,7 @@ def make_completions(n: int, size: int = 2048, seed: int = 0) -> list[str]:
     """~2 KB completions: 60% valid think/answer layouts (line tags, one-line tags, reasoning
     tags, Unsloth tags, numbered steps), 40% broken (missing/repeated tags, junk after)."""
     rng = random.Random(seed)
-    words = "so we compute the sum then First, Next, Step 3: check 12 + 30 = 42 therefore".split()
+    words = ["so", "we", "compute", "the", "sum", "then", "First,", "Next,", "Step", "3:", "check", "12", "+", "30", "=", "42", "therefore"]
     out = []
     for i in range(n):
         body = []
@@ -164,55 +165,78 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> float:
     return best
 
 
+def interleaved(repeat: int, *fns: Callable[[], Any]) -> list[float]:
+    """Best time of each function, alternating them so that load spikes on a shared machine
+    hit all of them alike (the ratios stay meaningful)."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=20000, help="completions per throughput run")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--n", type=int, default=5000, help="completions per throughput run")
+    ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
 
     texts = make_completions(args.n)
     conv = [[{"role": "assistant", "content": t}] for t in texts]
     avg = sum(map(len, texts)) / len(texts)
-    print(f"# 1. throughput: {len(texts)} completions, mean {avg:.0f} chars, best of {args.repeat}, per core\n")
-
-    trl_rate = None
+    n = len(conv)
+    print(f"# 1. throughput: {n} completions, mean {avg:.0f} chars, best of {args.repeat} interleaved runs, per core\n")
     try:
         from trl.rewards import think_format_reward
-
-        trl_rate = len(conv) / best_of(args.repeat, lambda: think_format_reward(conv))
-        print(f"{'TRL think_format_reward (baseline)':38s} {trl_rate:12,.0f} /s")
     except ImportError:
+        think_format_reward = None
         print("TRL not installed: no baseline ratio")
-    noop = _Noop()
-    noop_rate = len(conv) / best_of(args.repeat, lambda: noop(completions=conv))
-    print(f"{'rlvr base overhead (no-op reward)':38s} {noop_rate:12,.0f} /s   ({1e6 / noop_rate:.2f} us/sample)\n")
 
-    header = f"{'reward':38s} {'rlvr /s':>12s} {'us/sample':>10s} {'x TRL':>7s}   original recipe fn (/s, rlvr/orig)"
+    def trl_call() -> None:
+        if think_format_reward is not None:
+            think_format_reward(conv)
+
+    noop = _Noop()
+    t_trl, t_noop = interleaved(args.repeat, trl_call, lambda: noop(completions=conv))
+    if think_format_reward is not None:
+        print(f"{'TRL think_format_reward (baseline)':38s} {n / t_trl:12,.0f} /s")
+    print(f"{'rlvr base overhead (no-op reward)':38s} {n / t_noop:12,.0f} /s   ({t_noop / n * 1e6:.2f} us/sample: "
+          "normalise + Sample + Score)\n")
+
+    header = (f"{'reward':38s} {'rlvr /s':>12s} {'us/sample':>10s} {'judge us':>9s} {'x TRL':>7s}"
+              "   original recipe fn (/s, rlvr/orig)")
     print(header)
     print("-" * len(header))
     for label, name, params in CONFIGS:
         reward = get_reward(name, **params)
-        rate = len(conv) / best_of(args.repeat, lambda: reward(completions=conv))
-        ratio = f"{rate / trl_rate:7.2f}" if trl_rate else "    n/a"
-        extra = ""
+        fns = [lambda r=reward: r(completions=conv), trl_call, lambda: noop(completions=conv)]
         if label in BASELINES:
-            blabel, fn = BASELINES[label]
-            orate = len(texts) / best_of(args.repeat, lambda: fn(texts))
-            extra = f"   {blabel}: {orate:,.0f} /s ({rate / orate:.2f}x)"
+            blabel, bfn = BASELINES[label]
+            fns.append(lambda f=bfn: f(texts))
+        times = interleaved(args.repeat, *fns)
+        rate = n / times[0]
+        ratio = f"{times[1] / times[0]:7.2f}" if think_format_reward is not None else "    n/a"
+        judge_us = max(0.0, (times[0] - times[2]) / n * 1e6)
+        extra = f"   {blabel}: {n / times[3]:,.0f} /s ({times[3] / times[0]:.2f}x)" if label in BASELINES else ""
         flag = "" if rate >= 50_000 else "  <-- below 50k/s"
-        print(f"{label:38s} {rate:12,.0f} {1e6 / rate:10.2f} {ratio}{extra}{flag}")
+        print(f"{label:38s} {rate:12,.0f} {1e6 / rate:10.2f} {judge_us:9.2f} {ratio}{extra}{flag}")
 
     print("\n# 2. hostile 1 MB completions: ms per completion (budget 50 ms); worst input per reward\n")
     hostile = hostile_inputs()
     worst_all = 0.0
     for label, name, params in CONFIGS:
         reward = get_reward(name, **params)
-        times = {k: best_of(args.repeat, lambda t=t: reward.score(t)) for k, t in hostile.items()}
+        times = {k: best_of(args.repeat, lambda t=t, r=reward: r.score(t)) for k, t in hostile.items()}
         worst = max(times, key=times.get)
-        worst_all = max(worst_all, times[worst])
+        if "custom" not in label:
+            worst_all = max(worst_all, times[worst])
         flag = "ok" if times[worst] <= 0.05 else "OVER BUDGET"
+        if "custom" in label:
+            flag += " (user regexes: their cost is the user's)"
         print(f"{label:38s} worst {times[worst] * 1e3:7.2f} ms ({worst}); mean {sum(times.values()) / len(times) * 1e3:6.2f} ms  {flag}")
-    print(f"\nworst case over all rewards: {worst_all * 1e3:.2f} ms per 1 MB completion")
+    print(f"\nworst case over all rewards (default cues): {worst_all * 1e3:.2f} ms per 1 MB completion")
 
     print("\n# 3. the original regexes on a 50 KB slice of the same hostile inputs (quadratic cases)\n")
     small = hostile_inputs(50_000)
@@ -222,10 +246,10 @@ def main() -> None:
     for k in ("open_r1 near miss", "gsm8k soft near miss"):
         t = small[k]
         for fname, fn in fns[:2]:
-            dt = best_of(1, lambda: fn([t]))
+            dt = best_of(1, lambda f=fn, t=t: f([t]))
             print(f"{fname:24s} on 50 KB {k:22s}: {dt * 1e3:9.2f} ms")
         print(f"{'rlvr open_r1 / gsm8k_soft':24s} on 50 KB {k:22s}: "
-              f"{best_of(args.repeat, lambda: fmt.score(t)) * 1e3:9.3f} / {best_of(args.repeat, lambda: soft.score(t)) * 1e3:.3f} ms")
+              f"{best_of(args.repeat, lambda t=t: fmt.score(t)) * 1e3:9.3f} / {best_of(args.repeat, lambda t=t: soft.score(t)) * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
+from rlvr import get_reward
 from rlvr.verifiers.language import measure_language_consistency
 from rlvr.verifiers.language_detect import available_backends, get_detector
 
@@ -145,6 +146,16 @@ def main() -> None:
     }
     for backend, det in detectors.items():
         methods[f"rlvr + {backend}"] = lambda text, target, det=det: measure_language_consistency(text, target, detector=det).proportion
+    rewards: dict[str, object] = {}
+
+    def reward_score(text: str, target: str) -> float:
+        # the whole reward (think extraction, Score), default method: detector="none"
+        reward = rewards.get(target)
+        if reward is None:
+            reward = rewards[target] = get_reward("language_consistency", language=target, detector="none")
+        return reward.score("<think>" + text + "</think>").value  # type: ignore[attr-defined]
+
+    methods["reward.score, script"] = reward_score
     methods["naive regex"] = naive_regex
     methods["langdetect/sentence"] = langdetect
 
@@ -163,7 +174,7 @@ def main() -> None:
             continue
         cells = []
         for name, target, text in cases:
-            med, p90 = timed(lambda: fn(text, target), args.calls if "lingua" not in method else max(10, args.calls // 20))
+            med, p90 = timed(lambda fn=fn, text=text, target=target: fn(text, target), args.calls if "lingua" not in method else max(10, args.calls // 20))
             if method == "rlvr script":
                 base_median[name] = med
             ratio = med / base_median[name] if base_median.get(name) else 1.0

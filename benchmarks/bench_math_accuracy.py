@@ -57,12 +57,12 @@ def metrics(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
             "recall": tp / max(1, tp + fn), "FP": fp, "FN": fn}
 
 
-def run_rlvr(rows: list[dict]) -> tuple[list[bool], list[str], float]:
+def run_rlvr(rows: list[dict], workers: int = 2) -> tuple[list[bool], list[str], float]:
     from rlvr import get_reward
 
     # Some regression "answers" are whole worked solutions (up to 11 k characters): the answer
     # length cap that protects training (default 1000) would refuse them before any verdict.
-    reward = get_reward("math_accuracy", timeout_seconds=10.0, max_answer_chars=20_000)
+    reward = get_reward("math_accuracy", timeout_seconds=10.0, max_answer_chars=20_000, workers=workers)
     t = time.perf_counter()
     scores = reward.score_batch([as_completion(r["prediction"]) for r in rows], solution=[r["gold"] for r in rows])
     return [s.value == 1.0 for s in scores], [s.status.value for s in scores], time.perf_counter() - t

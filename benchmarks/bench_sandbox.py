@@ -113,7 +113,11 @@ def main() -> int:
     rows = []
     if not args.skip_docker:
         from rlvr.sandbox import docker_usable
-        from rlvr.sandbox.docker_backend import DEFAULT_IMAGE, DockerBackend, DockerConfig
+        from rlvr.sandbox.docker_backend import (
+            DEFAULT_IMAGE,
+            DockerBackend,
+            DockerConfig,
+        )
 
         ok, why = docker_usable()
         if not ok:
@@ -132,7 +136,7 @@ def main() -> int:
         finally:
             b.close()
         rows += [
-            ("docker pool (size %d + %d spare) tests/s" % (b.pool.size, b.pool.spares), f"{tps:8.1f}", ">= 40"),
+            (f"docker pool (size {b.pool.size} + {b.pool.spares} spare) tests/s", f"{tps:8.1f}", ">= 40"),
             ("docker run per test (baseline) tests/s", f"{base:8.2f}", ""),
             ("ratio pool / baseline", f"{tps / base:8.1f}x", ">= 10x"),
             ("warm 1-test submission latency ms", f"{lat:8.1f}", ""),
@@ -148,12 +152,12 @@ def main() -> int:
     try:
         throughput(lb, 4, args.tests, lb.pool.size)
         ltps = throughput(lb, args.submissions, args.tests, 2 * lb.pool.size)
-        llat, lover = latency(lb)
+        _, lover = latency(lb)
     finally:
         lb.close()
     sbase = subprocess_baseline(max(args.baseline_runs, 20))
     rows += [
-        ("local pool (size %d) tests/s" % lb.pool.size, f"{ltps:8.1f}", ">= 100"),
+        (f"local pool (size {lb.pool.size}) tests/s", f"{ltps:8.1f}", ">= 100"),
         ("python -c per test (baseline) tests/s", f"{sbase:8.1f}", ""),
         ("ratio local / baseline", f"{ltps / sbase:8.1f}x", ""),
         ("local warm per-submission overhead ms", f"{lover:8.1f}", ""),

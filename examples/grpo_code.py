@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the rlvr_examples package lives next to this script
 
-from rlvr_examples.cli import script_main  # noqa: E402
+from rlvr_examples.cli import script_main
 
 if __name__ == "__main__":
     script_main('grpo_code.yaml', 'GRPO on code (verifiable-coding-problems layout) with the sandboxed code_tests reward.')

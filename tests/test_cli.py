@@ -115,7 +115,7 @@ def run_cli(args, plugin_dir=None, stdin=None, timeout=120):
     if plugin_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(plugin_dir), env.get("PYTHONPATH", "")])
     return subprocess.run(rlvr_command() + list(args), input=stdin, capture_output=True, text=True, env=env,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 def write_jsonl(path: Path, rows) -> Path:
@@ -381,10 +381,10 @@ def test_progress_line_when_forced(plugin_dir, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"completion": "x"}] * 50)
     env = dict(os.environ, PYTHONPATH=str(plugin_dir))
     base = rlvr_command() + ["score", str(src), "--plugin", PLUGIN, "-r", "cli_test_len"]
-    proc = subprocess.run(base + ["--progress", "-o", str(tmp_path / "o.jsonl")], capture_output=True, env=env)
+    proc = subprocess.run(base + ["--progress", "-o", str(tmp_path / "o.jsonl")], capture_output=True, env=env, check=False)
     assert proc.returncode == 0
     assert b"\rrlvr score " in proc.stderr and b" lines | " in proc.stderr and b"rows/s" in proc.stderr
-    quiet = subprocess.run(base + ["-o", str(tmp_path / "o2.jsonl")], capture_output=True, env=env)
+    quiet = subprocess.run(base + ["-o", str(tmp_path / "o2.jsonl")], capture_output=True, env=env, check=False)
     assert quiet.returncode == 0 and b"\r" not in quiet.stderr  # stderr is not a terminal: no progress line
 
 
@@ -392,7 +392,7 @@ def test_broken_pipe_is_quiet(plugin_dir, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"completion": "x" * 100}] * 20000)
     cmd = " ".join(rlvr_command()) + f" score {src} --plugin {PLUGIN} -r cli_test_len | head -n 1"
     env = dict(os.environ, PYTHONPATH=str(plugin_dir))
-    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert json.loads(proc.stdout)["line"] == 1
     assert "Traceback" not in proc.stderr
 

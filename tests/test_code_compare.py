@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from rlvr.verifiers.code_compare import CompareOptions, compare_stdout, compare_value, parse_json_value
+from rlvr.verifiers.code_compare import (
+    CompareOptions,
+    compare_stdout,
+    compare_value,
+    parse_json_value,
+)
 
 
 def ok(actual, expected, **kw):

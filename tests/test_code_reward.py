@@ -88,8 +88,10 @@ class TestCodeTests:
             get_reward("code_tests", language="cpp")
         with pytest.raises(RewardConfigError):
             get_reward("code_tests", mode="best")
-        with pytest.raises(Exception):
+        with pytest.raises(RewardConfigError, match="checker"):
             get_reward("code_tests", checker="no_such_module_xyz:f")
+        with pytest.raises(RewardConfigError, match="checker"):
+            get_reward("code_tests", checker="not a path")
 
     def test_custom_checker(self):
         info = {"test_cases": [{"input": "", "output": "1 2 3\n", "type": "stdin_stdout"}]}

@@ -15,14 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
-from rlvr_examples.config import (  # noqa: E402
+from rlvr_examples.config import (
     CONFIG_DIR,
     PROFILE_DIR,
     ConfigError,
     apply_overrides,
     load_pipeline_config,
 )
-from rlvr_examples.converters import (  # noqa: E402
+from rlvr_examples.converters import (
     LAYOUTS,
     LayoutError,
     convert_rows,
@@ -30,9 +30,9 @@ from rlvr_examples.converters import (  # noqa: E402
     gsm8k_final_answer,
     stratos_to_think_answer,
 )
-from rlvr_examples.datasets_io import DatasetLoadError, read_local_rows  # noqa: E402
-from rlvr_examples.rewards_setup import build_reward_stack, check_columns, set_reward_param  # noqa: E402
-from rlvr_examples.trl_compat import UnknownTrainingKey, filter_config_kwargs  # noqa: E402
+from rlvr_examples.datasets_io import DatasetLoadError, read_local_rows
+from rlvr_examples.rewards_setup import build_reward_stack, check_columns, set_reward_param
+from rlvr_examples.trl_compat import UnknownTrainingKey, filter_config_kwargs
 
 PIPELINE_CONFIGS = sorted(p for p in CONFIG_DIR.glob("*.yaml"))
 PROFILES = sorted(p.stem for p in PROFILE_DIR.glob("*.yaml") if p.stem != "smoke")
@@ -97,8 +97,8 @@ def test_bespoke_stratos_markers_become_think_answer():
 @pytest.mark.parametrize("text", [
     "<|begin_of_thought|>\ncut off",                                                        # truncated
     "no markers at all",
-    "<|begin_of_thought|>a<|end_of_thought|><|begin_of_thought|>b<|end_of_thought|>"
-    "<|begin_of_solution|>s<|end_of_solution|>",                                            # two thoughts
+    ("<|begin_of_thought|>a<|end_of_thought|><|begin_of_thought|>b<|end_of_thought|>"
+     "<|begin_of_solution|>s<|end_of_solution|>"),                                          # two thoughts
     "<|begin_of_solution|>s<|end_of_solution|><|begin_of_thought|>a<|end_of_thought|>",      # wrong order
     "<|begin_of_thought|> <|end_of_thought|><|begin_of_solution|>s<|end_of_solution|>",      # empty thought
     "<|begin_of_thought|>a<|end_of_thought|><|begin_of_solution|> <|end_of_solution|>",      # empty solution
@@ -191,6 +191,37 @@ def test_read_local_rows_errors(tmp_path):
         read_local_rows(tmp_path / "missing.jsonl")
 
 
+def test_local_parquet_round_trip(tmp_path):
+    datasets = pytest.importorskip("datasets")
+
+    rows = sample_rows("countdown")
+    path = tmp_path / "countdown.parquet"
+    datasets.Dataset.from_list(rows).to_parquet(str(path))
+    assert read_local_rows(path) == rows
+
+
+def test_stage_rows_mix_limit_shuffle_and_generator(tmp_path):
+    from rlvr_examples.config import StageConfig
+    from rlvr_examples.datasets_io import load_stage_rows
+
+    stage = StageConfig(name="s", kind="grpo", rewards="countdown", datasets=[
+        {"source": str(EXAMPLES / "data" / "countdown.jsonl"), "layout": "countdown", "limit": 2},
+        {"source": "rlvr:countdown", "layout": "countdown", "generate": {"n": 5, "seed": 3, "max_numbers": 3}},
+    ])
+    rows = load_stage_rows(stage, lambda name: tmp_path / name)
+    assert len(rows) == 7 and all(isinstance(r["target"], int) for r in rows)
+    again = load_stage_rows(stage, lambda name: tmp_path / name)
+    assert rows == again  # seeded shuffle and generator: reproducible
+    assert sum(len(r["nums"]) == 3 for r in rows) >= 5
+    empty = StageConfig(name="e", kind="sft", datasets=[{"source": "@rs", "layout": "sft_messages"}])
+    with pytest.raises(DatasetLoadError, match="run stage 'rs' first"):
+        load_stage_rows(empty, lambda name: tmp_path / name)
+    (tmp_path / "rs").mkdir()
+    (tmp_path / "rs" / "kept.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(DatasetLoadError, match="no usable rows"):
+        load_stage_rows(empty, lambda name: tmp_path / name)
+
+
 # ------------------------------------------------------------------------------------- configs
 @pytest.mark.parametrize("config", PIPELINE_CONFIGS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("profile", PROFILES)
@@ -222,7 +253,7 @@ def test_profile_file_and_set_precedence():
                                             "stages.rejection_sampling.sampling.k=3"])
     grpo = cfg.stage("grpo_math")
     assert grpo.train["max_steps"] == 7 and grpo.train["num_generations"] == 16
-    assert cfg.model.lora_rank == 8 and cfg.model.alpha == 16
+    assert cfg.model.lora_rank == 8 and cfg.model.alpha == 128  # the profile sets lora_alpha explicitly
     assert cfg.stage("rejection_sampling").sampling.k == 3
 
 
@@ -333,7 +364,7 @@ def test_set_reward_param_on_presets_lists_and_stacks():
     assert set_reward_param("open_r1_code", {"code_tests"}, "backend", "local", preset_key="backend") == \
         {"preset": "open_r1_code", "params": {"backend": "local"}}
     lst = set_reward_param(["code_tests=1.0", "format=0.1"], {"code_tests"}, "backend", "docker")
-    assert lst[0] == {"name": "code_tests", "weight": 1.0, "params": {"backend": "docker"}} and lst[1] == "format=0.1"
+    assert lst[0] == {"name": "code_tests", "weight": 1.0, "params": {"backend": "docker"}} and lst[1] == {"name": "format", "weight": 0.1}
     stack = build_reward_stack(set_reward_param("open_r1_code", {"code_tests"}, "backend", "local", preset_key="backend"))
     assert "code_tests" in stack.names
 
@@ -396,9 +427,8 @@ def test_trl_keyword_filter_against_an_old_style_config():
 
 @pytest.mark.trl
 def test_trl_keyword_filter_against_installed_trl():
-    from trl import GRPOConfig, SFTConfig
-
     from rlvr_examples.trl_compat import config_fields
+    from trl import GRPOConfig, SFTConfig
 
     grpo = config_fields(GRPOConfig)
     out = filter_config_kwargs(GRPOConfig, {"max_prompt_length": 256, "num_generations": 4, "warmup_ratio": 0.1})
@@ -407,3 +437,20 @@ def test_trl_keyword_filter_against_installed_trl():
     assert out.get("warmup_ratio", out.get("warmup_steps")) == 0.1
     sft = filter_config_kwargs(SFTConfig, {"max_seq_length": 512})
     assert sft == ({"max_length": 512} if "max_length" in config_fields(SFTConfig) else {"max_seq_length": 512})
+
+
+def test_report_to_validation():
+    import importlib.util
+
+    from rlvr_examples.stages import StageError, report_to_list
+
+    assert report_to_list("none") == [] and report_to_list(" ") == []
+    with pytest.raises(StageError, match="unknown logger 'mlflowx'"):
+        report_to_list("tensorboard,mlflowx")
+    for name, module in (("tensorboard", "tensorboard"), ("wandb", "wandb"), ("swanlab", "swanlab")):
+        installed = importlib.util.find_spec(module) is not None or (name == "tensorboard" and importlib.util.find_spec("tensorboardX"))
+        if installed:
+            assert report_to_list(name.upper()) == [name]
+        else:
+            with pytest.raises(StageError, match=f"pip install {module}"):
+                report_to_list(name)

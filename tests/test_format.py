@@ -170,7 +170,7 @@ def test_think_format_extensions() -> None:
 
 
 # ----------------------------------------------------------------------------- Unsloth
-UNSLOTH_TAGS = dict(think_open="<start_working_out>", think_close="<end_working_out>", answer_open="<SOLUTION>", answer_close="</SOLUTION>")
+UNSLOTH_TAGS = {"think_open": "<start_working_out>", "think_close": "<end_working_out>", "answer_open": "<SOLUTION>", "answer_close": "</SOLUTION>"}
 
 
 def _unsloth_approx(text: str) -> float:
@@ -235,9 +235,11 @@ def _count_xml_reference(text: str) -> float:
     if text.count("\n</reasoning>\n") == 1:
         total += 0.125
     if text.count("\n<answer>\n") == 1:
-        total += 0.125 - len(text.split("\n</answer>\n")[-1]) * 0.001
+        total += 0.125
+        total -= len(text.split("\n</answer>\n")[-1]) * 0.001
     if text.count("\n</answer>") == 1:
-        total += 0.125 - (len(text.split("\n</answer>")[-1]) - 1) * 0.001
+        total += 0.125
+        total -= (len(text.split("\n</answer>")[-1]) - 1) * 0.001
     return total
 
 
@@ -262,8 +264,9 @@ def test_xml_count_equals_recipe() -> None:
     texts += ["<reasoning>\nr\n</reasoning>\n<answer>\n4\n</answer>\n", "x\n<answer>\n4\n</answer>\n</answer>\ntail"]
     got = reward(completions=texts)
     for text, value in zip(texts, got):
-        assert abs(value - _count_xml_reference(text)) < 1e-12, repr(text)
+        assert value == _count_xml_reference(text), repr(text)  # bit-for-bit
     assert got[-2] == 0.5
+    assert sum(v >= 0.375 for v in got) > 300  # well-formed layouts are covered too
 
 
 def test_xml_count_default_tag_is_think() -> None:
@@ -345,3 +348,18 @@ def test_hostile_megabyte_is_fast(name: str, params: dict) -> None:
         reward.score(text)
         elapsed = time.perf_counter() - start
         assert elapsed < 1.0, f"{name} {params} took {elapsed:.3f}s on {label}"  # target 50 ms (benchmark)
+
+
+def test_count_numbered_lines_both_strategies_equal_regex() -> None:
+    from rlvr.rewards.format import count_numbered_lines
+
+    regex = re.compile(r"^\d+\.", re.MULTILINE)
+    rng = random.Random(11)
+    dense = ["\n", "1", "23", ".", "x", " ", "\u0663"]  # U+0663: an Arabic-Indic digit is \d too
+    sparse = ["\n", "\n", "\n", "1", "7", "x", "\n\n"]
+    for pieces, dot_rate in ((dense, 0.0), (sparse, 0.02)):
+        for _ in range(3000):
+            text = "".join(rng.choice(pieces) if rng.random() > dot_rate else "." for _ in range(rng.randint(0, 40)))
+            expected = len(regex.findall(text))
+            assert count_numbered_lines(text, 1000) == expected, repr(text)
+            assert count_numbered_lines(text, 2) == min(2, expected), repr(text)

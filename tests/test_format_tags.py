@@ -196,20 +196,34 @@ def test_tag_spec_rejects_ambiguous_tags() -> None:
     assert TagSpec.from_names("reasoning").think_close == "</reasoning>"
 
 
-_NO_TAG = r"(?:(?!<think>|</think>|<answer>|</answer>).)*"
-FLEXIBLE_REFERENCE = re.compile(
-    rf"\s*<think>{_NO_TAG}</think>\s*<answer>(?P<answer>{_NO_TAG})</answer>\s*(?:<eos>)?\s*\Z", re.DOTALL
-)
+def _flexible_reference(tags: list[str], prefilled: bool = False) -> re.Pattern[str]:
+    to, tc, ao, ac = (re.escape(t) for t in tags)
+    no_tag = rf"(?:(?!{to}|{tc}|{ao}|{ac}).)*"
+    head = rf"(?:\s*{to})?" if prefilled else rf"\s*{to}"
+    return re.compile(rf"{head}{no_tag}{tc}\s*{ao}(?P<answer>{no_tag}){ac}\s*(?:<eos>)?\s*\Z", re.DOTALL)
 
 
-def test_flexible_grammar_equals_reference_regex() -> None:
+# bracketed tags take the one-pass findall path, the others the find-based path
+@pytest.mark.parametrize("prefilled", [False, True])
+@pytest.mark.parametrize("tags", [THINK_TAGS, ["@think", "@/think", "@ans", "@/ans"]], ids=["bracketed", "plain"])
+def test_flexible_grammar_equals_reference_regex(tags: list[str], prefilled: bool) -> None:
     """The flexible layout is this (slow, backtracking) regex plus a non-empty answer."""
-    cases = near_layouts(THINK_TAGS, n=6000, seed=5)
+    reference = _flexible_reference(tags, prefilled)
+    spec = TagSpec(*tags)
+    cases = near_layouts(tags, n=6000, seed=5)
     cases += [c + "<eos>" for c in cases[:2000]] + [c + " <eos>\n" for c in cases[2000:3000]]
     matched = 0
     for text in cases:
-        m = FLEXIBLE_REFERENCE.match(text)
+        m = reference.match(text)
         expected = bool(m) and bool(m.group("answer").strip())
-        assert parse_think_answer(text, eos_token="<eos>").ok == expected, repr(text)
+        assert parse_think_answer(text, spec, eos_token="<eos>", prefilled=prefilled).ok == expected, repr(text)
         matched += expected
     assert matched > 300
+
+
+def test_flexible_long_completion_uses_the_same_rules() -> None:
+    filler = "x" * 100_000  # beyond the one-pass scan's size limit
+    assert parse_think_answer(f"<think>{filler}</think><answer>1</answer>").ok
+    assert parse_think_answer(f"<think>{filler}</think><answer>1</answer>x").rule == TEXT_AFTER
+    assert parse_think_answer(f"<think>{filler}<think></think><answer>1</answer>").rule == REPEATED_TAG
+    assert parse_think_answer(f"{filler}</think><answer>1</answer>", prefilled=True).ok

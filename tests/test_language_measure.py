@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from rlvr.verifiers.language import detect_text_language, extract_chain_of_thought, measure_language_consistency
+from rlvr.verifiers.language import (
+    detect_text_language,
+    extract_chain_of_thought,
+    measure_language_consistency,
+)
 from rlvr.verifiers.language_detect import available_backends, get_detector
 from rlvr.verifiers.language_script import normalize_language, tally_sentences
 from rlvr.verifiers.language_strip import strip_non_prose
@@ -203,7 +207,7 @@ def test_megabyte_cot_in_bounded_time(unit):
 
 def test_megabyte_of_distinct_latin_sentences_with_detector_in_bounded_time():
     detector = get_detector("auto")
-    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike"]
     sentences = [f"{words[i % 13]} {words[(i // 13) % 13]} {words[(i // 169) % 13]} wait now. " for i in range(40_000)]
     text = "".join(sentences)[:1_000_000]
     start = time.perf_counter()

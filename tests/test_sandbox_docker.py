@@ -124,8 +124,8 @@ def test_canaries_that_must_pass(backend):
     cases_and_code = [
         ("print(10**5000 - 1)", [stdio_case("", big + "\n")]),
         ("def f():\n    return 10**5000 - 1\n", [call_case("f", [], 10**5000 - 1)]),
-        ("import sys\nsys.setrecursionlimit(10**6)\ndef d(n):\n    return 0 if n == 0 else 1 + d(n - 1)\n"
-         "print(d(100000))", [stdio_case("", "100000\n")]),
+        (("import sys\nsys.setrecursionlimit(10**6)\ndef d(n):\n    return 0 if n == 0 else 1 + d(n - 1)\n"
+          "print(d(100000))"), [stdio_case("", "100000\n")]),
         ("print(1/3)", [stdio_case("", "0.3333333\n")]),
         ("def f():\n    return (1, [2, (3, 4)])\n", [call_case("f", [], [1, [2, [3, 4]]])]),
         ("import sys\ndata = sys.stdin.buffer.read().split()\nprint(sum(map(int, data)))",

@@ -89,7 +89,7 @@ def _capture_checker(stdin, expected, actual):
     return False
 
 
-from rlvr.verifiers.code_compare import CompareOptions  # noqa: E402
+from rlvr.verifiers.code_compare import CompareOptions
 
 _capture = CompareOptions(checker=_capture_checker)
 

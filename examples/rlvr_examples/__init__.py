@@ -9,6 +9,9 @@ Modules, one job each:
 * :mod:`~rlvr_examples.config` - the pipeline config (YAML), hardware profiles, ``--smoke`` overrides.
 * :mod:`~rlvr_examples.backend` - Unsloth or plain TRL + peft: load, LoRA, save; precision.
 * :mod:`~rlvr_examples.trl_compat` - keyword filtering for TRL configs across versions.
+* :mod:`~rlvr_examples.rewards_setup` - a stage's ``rewards:`` entry -> an rlvr RewardStack.
+* :mod:`~rlvr_examples.rejection` - rejection sampling: generate k samples, keep the verified.
+* :mod:`~rlvr_examples.smoke` - ``--smoke``: tiny local model, bundled samples, CPU overrides.
 * :mod:`~rlvr_examples.stages` - the SFT, GRPO and rejection-sampling stages; the runner.
 * :mod:`~rlvr_examples.cli` - the command line shared by every example script.
 

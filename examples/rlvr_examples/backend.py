@@ -27,9 +27,9 @@ from typing import Any
 from rlvr_examples.config import ModelConfig
 
 __all__ = [
+    "UNSLOTH_INSTALL",
     "BackendError",
     "LoadedModel",
-    "UNSLOTH_INSTALL",
     "activate_backend",
     "cuda_available",
     "load_model",
@@ -42,11 +42,12 @@ __all__ = [
 log = logging.getLogger("rlvr_examples")
 
 UNSLOTH_INSTALL = """\
-Unsloth needs a CUDA GPU and pins older trl/transformers. On Colab (T4) install it with:
-    pip install --no-deps unsloth unsloth_zoo bitsandbytes accelerate xformers peft trl==0.22.2 triton cut_cross_entropy
-    pip install --no-deps transformers==4.56.2 "sentencepiece" "protobuf" "datasets>=3.4.1,<4.0.0" "huggingface_hub>=0.34.0" hf_transfer
-    pip install --no-deps vllm==0.11.2      # only for model.fast_inference: true
-    pip install -e ".[examples]" --no-deps  # rlvr itself (pure Python; works with both TRL lines)
+Unsloth needs a CUDA GPU and pins older trl/transformers/torch. On Colab (T4) install, in order:
+    pip install unsloth                                      # + unsloth_zoo, bitsandbytes, peft, accelerate
+    pip install --no-deps transformers==4.56.2 trl==0.22.2   # the versions Unsloth's GRPO notebooks pin
+    pip install vllm==0.11.2                                 # optional: model.fast_inference: true
+    pip install math-verify sympy latex2sympy2_extended regex pydantic pyyaml
+    pip install --no-deps -e .                               # rlvr itself, from this repository
 or run with --backend trl (plain TRL + peft)."""
 
 
@@ -170,12 +171,12 @@ def load_model(cfg: ModelConfig, backend: str, *, adapter: str | None = None, fo
 def _load_unsloth(cfg: ModelConfig, precision: str, adapter: str | None, for_training: bool, seed: int) -> LoadedModel:
     from unsloth import FastLanguageModel
 
-    kwargs: dict[str, Any] = dict(
-        model_name=adapter or cfg.name,  # an adapter dir loads its base model + the adapter
-        max_seq_length=cfg.max_seq_length,
-        load_in_4bit=cfg.load_in_4bit,
-        dtype=None if cfg.precision == "auto" else _torch_dtype(precision),
-    )
+    kwargs: dict[str, Any] = {
+        "model_name": adapter or cfg.name,  # an adapter dir loads its base model + the adapter
+        "max_seq_length": cfg.max_seq_length,
+        "load_in_4bit": cfg.load_in_4bit,
+        "dtype": None if cfg.precision == "auto" else _torch_dtype(precision),
+    }
     if cfg.fast_inference:
         kwargs.update(fast_inference=True, max_lora_rank=cfg.lora_rank, gpu_memory_utilization=cfg.gpu_memory_utilization)
     model, tokenizer = FastLanguageModel.from_pretrained(**kwargs)
@@ -217,7 +218,7 @@ def _load_trl(cfg: ModelConfig, precision: str, adapter: str | None, for_trainin
                 bnb_4bit_use_double_quant=True,
                 bnb_4bit_compute_dtype=_torch_dtype(precision) if precision != "fp32" else torch.float16,
             )
-            kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", 0))}
+            kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
             quantized = True
         else:
             log.warning("load_in_4bit needs a CUDA GPU (bitsandbytes); loading %s unquantized", cfg.name)

@@ -16,8 +16,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 __all__ = ["main"]
 
@@ -41,7 +41,7 @@ def build_parser(description: str, default_config: Path) -> argparse.ArgumentPar
                    help="code_tests reward: where programs run (auto: docker when reachable)")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. stages.grpo_math.train.max_steps=10 (repeatable)")
-    p.add_argument("--force", action="store_true", help="re-run stages that already finished")
+    p.add_argument("--force", action="store_true", help="re-run stages that already finished (resuming from their last checkpoint unless --no-resume)")
     p.add_argument("--no-resume", action="store_true", help="do not resume from the last Trainer checkpoint")
     p.add_argument("--isolate", choices=["auto", "yes", "no"], help="run each stage in its own process")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
@@ -92,14 +92,20 @@ def main(argv: Sequence[str] | None = None, *, description: str = "rlvr example 
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.dry_run:
-        print(cfg.model_dump_json(indent=2))
+        print(json.dumps({"stages_to_run": [s.name for s in selected], "config": cfg.model_dump()}, indent=2, default=str))
         return 0
+    from rlvr import RewardConfigError, UnknownRewardError
     from rlvr_examples.backend import BackendError
+    from rlvr_examples.converters import LayoutError
+    from rlvr_examples.datasets_io import DatasetLoadError
     from rlvr_examples.stages import StageError, run_pipeline
+    from rlvr_examples.trl_compat import UnknownTrainingKey
 
+    user_errors = (BackendError, StageError, ConfigError, DatasetLoadError, LayoutError, UnknownTrainingKey,
+                   RewardConfigError, UnknownRewardError)
     try:
         summary = run_pipeline(cfg, only=only, smoke=args.smoke, force=args.force, argv=argv)
-    except (BackendError, StageError, ConfigError) as exc:
+    except user_errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary, indent=2, default=str))

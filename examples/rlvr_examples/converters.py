@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from rlvr_examples.prompts import (
     CODE_SYSTEM_PROMPT,
@@ -208,8 +209,8 @@ def convert_verifiable_code(row: Row, system_prompt: str) -> dict[str, Any] | No
 
 
 # ----------------------------------------------------------------------------- SFT
-_THOUGHT = re.compile(r"<\|begin_of_thought\|>(.*?)<\|end_of_thought\|>", re.S)
-_SOLUTION = re.compile(r"<\|begin_of_solution\|>(.*?)<\|end_of_solution\|>", re.S)
+_THOUGHT = re.compile(r"<\|begin_of_thought\|>(.*?)<\|end_of_thought\|>", re.DOTALL)
+_SOLUTION = re.compile(r"<\|begin_of_solution\|>(.*?)<\|end_of_solution\|>", re.DOTALL)
 
 
 def stratos_to_think_answer(text: str) -> str | None:
@@ -266,7 +267,7 @@ def convert_bespoke_stratos(row: Row, system_prompt: str) -> dict[str, Any] | No
     return {"prompt": _chat(system_prompt, turns[0]["content"].strip()), "completion": [{"role": "assistant", "content": reply}]}
 
 
-_R1_THINK = re.compile(r"^\s*<think>(.*?)</think>(.*)$", re.S)
+_R1_THINK = re.compile(r"^\s*<think>(.*?)</think>(.*)$", re.DOTALL)
 
 
 def convert_openr1_math_sft(row: Row, system_prompt: str) -> dict[str, Any] | None:

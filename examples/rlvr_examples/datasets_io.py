@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from rlvr_examples.config import DatasetConfig, StageConfig
 from rlvr_examples.converters import convert_rows
@@ -120,6 +121,9 @@ def load_stage_rows(stage: StageConfig, stage_output: Callable[[str], Path]) -> 
             converted = converted[: cfg.limit]
         log.info("stage %s: %s (%s): %d rows kept, %d skipped", stage.name, cfg.source, cfg.layout, len(converted), report.skipped)
         rows.extend(converted)
+    if not rows:
+        raise DatasetLoadError(f"stage {stage.name!r}: no usable rows in {[d.source for d in stage.datasets]} "
+                               "(every row was skipped by its layout's converter: check 'layout:')")
     if stage.shuffle_seed is not None:
         random.Random(stage.shuffle_seed).shuffle(rows)
     return rows

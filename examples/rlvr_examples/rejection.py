@@ -19,8 +19,9 @@ Output rows (``kept.jsonl``) are SFT-ready for the ``sft_messages`` layout::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = ["RejectionResult", "generate_samples", "select_verified"]
 

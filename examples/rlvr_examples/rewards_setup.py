@@ -17,7 +17,8 @@ reward is logged on its own (``rewards/<name>/mean``).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["build_reward_stack", "check_columns", "set_reward_param"]
 

@@ -71,9 +71,10 @@ def report_to_list(report_to: str) -> list[str]:
     names = [r.strip().lower() for r in report_to.split(",") if r.strip()]
     if not names or names == ["none"]:
         return []
+    unknown = [n for n in names if n not in REPORTERS]
+    if unknown:
+        raise StageError(f"report_to: unknown logger {unknown[0]!r}; use none, tensorboard, wandb or swanlab")
     for name in names:
-        if name not in REPORTERS:
-            raise StageError(f"report_to: unknown logger {name!r}; use none, tensorboard, wandb or swanlab")
         if not any(importlib.util.find_spec(mod) for mod in REPORTERS[name]):
             raise StageError(f"report_to: {name} is not installed; pip install {REPORTERS[name][0]} (or report_to: none)")
     return names
@@ -105,7 +106,7 @@ def metrics_callback(path: Path) -> Any:
     from transformers import TrainerCallback
 
     class JsonlMetrics(TrainerCallback):
-        def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001 - transformers API
+        def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and state.is_world_process_zero:
                 row = {"step": state.global_step, **{k: v for k, v in logs.items() if isinstance(v, (int, float, str))}}
                 with path.open("a", encoding="utf-8") as f:
@@ -290,6 +291,10 @@ def _isolated(ctx: RunContext, n_stages: int) -> bool:
 def run_pipeline(cfg: PipelineConfig, *, only: list[str] | None = None, smoke: bool = False, force: bool = False,
                  argv: list[str] | None = None) -> dict[str, Any]:
     """Run the stages of ``cfg`` in order (``only``: a subset, by name)."""
+    for stage in cfg.stages if not only else [cfg.stage(n) for n in only]:
+        if stage.rewards is not None:  # fail on a bad reward spec before loading anything heavy
+            build_reward_stack(stage.rewards)
+    report_to_list(cfg.report_to)  # an uninstalled logger fails now, not after the model loaded
     backend = resolve_backend(cfg.backend)
     if smoke and backend != "trl":
         raise BackendError("--smoke runs on CPU with the trl backend")

@@ -15,7 +15,8 @@ import dataclasses
 import difflib
 import inspect
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["VERSION_DEPENDENT_KEYS", "UnknownTrainingKey", "build_trl_config", "config_fields"]
 

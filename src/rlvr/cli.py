@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["build_parser", "main"]
 
@@ -65,7 +66,7 @@ def _import_plugins(modules: Sequence[str] | None) -> int:
     for module in modules or ():
         try:
             importlib.import_module(module)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as a usage error
             print(f"rlvr: --plugin {module}: cannot import it ({type(exc).__name__}: {exc})", file=sys.stderr)
             return 1
     return 0

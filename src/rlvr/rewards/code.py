@@ -35,7 +35,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from rlvr.rewards.base import MissingColumnError, Reward, RewardParams, Sample
+from rlvr.rewards.base import (
+    MissingColumnError,
+    Reward,
+    RewardConfigError,
+    RewardParams,
+    Sample,
+)
 from rlvr.rewards.registry import get_reward, register, register_preset
 from rlvr.score import Score, Status
 
@@ -94,8 +100,12 @@ class CodeTestsReward(Reward):
     Params = CodeTestsParams
 
     def setup(self) -> None:
-        if self.params.checker:
-            _load_checker(self.params.checker)  # fail at configuration time, not mid-training
+        if self.params.checker:  # fail at configuration time, not mid-training
+            try:
+                _load_checker(self.params.checker)
+            except (ImportError, AttributeError, ValueError) as exc:
+                raise RewardConfigError(f"reward {self.name!r}: checker {self.params.checker!r} cannot be "
+                                        f"imported ({type(exc).__name__}: {exc})") from None
 
     def required_columns(self) -> tuple[str, ...]:
         cols = [self.params.tests_column]

@@ -105,7 +105,7 @@ class TagParams(RewardParams):
     )
 
     @model_validator(mode="after")
-    def _check_tags(self) -> "TagParams":
+    def _check_tags(self) -> TagParams:
         self.tag_spec()  # raises ValueError (reported as a config error) on unusable tags
         return self
 
@@ -150,7 +150,7 @@ class FormatParams(TagParams):
     )
 
     @model_validator(mode="after")
-    def _check_layout_options(self) -> "FormatParams":
+    def _check_layout_options(self) -> FormatParams:
         if self.layout != "flexible":
             given = [name for name in _FLEXIBLE_ONLY if name in self.model_fields_set]
             if given:
@@ -163,7 +163,7 @@ class FormatParams(TagParams):
 
 @register("format")
 class FormatReward(_TagReward):
-    """Think block then answer block: ``value`` (default 1.0) when the layout holds, else 0.0.
+    """One think block then one answer block: ``value`` (1.0) when the layout holds, else 0.0.
 
     ``layout="flexible"`` (default; see :func:`rlvr.verifiers.tags.parse_think_answer`)::
 
@@ -240,7 +240,7 @@ class FormatApproxParams(TagParams):
     otherwise_value: float = Field(-1.0, description="Added for each tag that is missing or repeated.")
 
     @model_validator(mode="after")
-    def _check_tag_list(self) -> "FormatApproxParams":
+    def _check_tag_list(self) -> FormatApproxParams:
         if self.tags is not None and (not self.tags or any(not t for t in self.tags)):
             raise ValueError("tags must be a non-empty list of non-empty strings (or None to derive them)")
         return self
@@ -248,8 +248,10 @@ class FormatApproxParams(TagParams):
 
 @register("format_approx")
 class FormatApproxReward(_TagReward):
-    """Unsloth ``match_format_approximately``: sum over the counted tags of ``once_value``
-    (+0.5) if the tag occurs exactly once, else ``otherwise_value`` (-1.0, missing or repeated).
+    """Unsloth match_format_approximately: +0.5 per tag occurring once, -1.0 per tag missing or repeated.
+
+    Sum over the counted tags of ``once_value`` (+0.5) if the tag occurs exactly once, else
+    ``otherwise_value`` (-1.0, missing or repeated).
 
     Counted tags: ``tags`` if given, else ``think_close``, ``answer_open``, ``answer_close``,
     plus ``think_open`` unless ``prefilled``. With Unsloth's tag strings and ``prefilled=True``
@@ -295,8 +297,10 @@ class ThinkFormatParams(TagParams):
 
 @register("think_format")
 class ThinkFormatReward(_TagReward):
-    """TRL ``think_format_reward``: ``value`` (1.0) iff the completion starts with ``<think>``,
-    contains no second ``<think>`` and contains ``</think>`` after it; else 0.0.
+    """TRL think_format_reward: 1.0 iff the text starts with <think>, has no second <think>, and closes it.
+
+    ``value`` (1.0) iff the completion starts with ``<think>``, contains no second ``<think>``
+    and contains ``</think>`` after it; else 0.0.
 
     Same result as TRL's ``re.match(r"^<think>(?!.*<think>)(.*?)</think>.*$", DOTALL|MULTILINE)``
     on every input (no leading whitespace allowed; an empty think block and an empty or
@@ -342,7 +346,9 @@ class TagCountParams(TagParams):
 
 @register("tag_count")
 class TagCountReward(_TagReward):
-    """open-r1 ``tag_count_reward``: ``per_tag`` (0.25) for each of ``"<think>\\n"``,
+    """open-r1 tag_count_reward: 0.25 for each of the four line-tag markers present exactly once.
+
+    ``per_tag`` (0.25) for each of ``"<think>\\n"``,
     ``"\\n</think>\\n"``, ``"\\n<answer>\\n"``, ``"\\n</answer>"`` occurring exactly once
     (non-overlapping ``str.count``), so 0.0 .. 1.0.
 
@@ -380,7 +386,9 @@ class XmlCountParams(TagParams):
 
 @register("xml_count")
 class XmlCountReward(_TagReward):
-    """GSM8K GRPO recipe ``count_xml`` (willccbb): with markers ``"<think>\\n"``,
+    """GSM8K recipe count_xml: 0.125 per line-tag marker present once, minus 0.001 per trailing char.
+
+    willccbb's ``count_xml``, with markers ``"<think>\\n"``,
     ``"\\n</think>\\n"``, ``"\\n<answer>\\n"``, ``"\\n</answer>"`` (``think_tag="reasoning"``
     gives the recipe's ``<reasoning>``):
 
@@ -422,12 +430,14 @@ class XmlCountReward(_TagReward):
             bad.append(f"{think_close!r} x{n}")
         n = text.count(answer_open)
         if n == 1:
-            total += per - len(text_after_last(text, self._answer_end_nl)) * pen
+            total += per
+            total -= len(text_after_last(text, self._answer_end_nl)) * pen  # same float steps as the original
         else:
             bad.append(f"{answer_open!r} x{n}")
         n = text.count(answer_close)
         if n == 1:
-            total += per - (len(text_after_last(text, answer_close)) - 1) * pen
+            total += per
+            total -= (len(text_after_last(text, answer_close)) - 1) * pen
         else:
             bad.append(f"{answer_close!r} x{n}")
         if not bad:
@@ -453,6 +463,37 @@ def _collapse_blank_lines(text: str) -> str:
     return text
 
 
+def count_numbered_lines(text: str, limit: int) -> int:
+    """Number of lines matching ``^\\d+\\.`` (MULTILINE), counting stops at ``limit``.
+
+    Two exact strategies, picked by two cheap ``str.count``: when dots are rare, visit the
+    first dot of each line that has one and test that the line up to it is all digits
+    (``str.isdecimal`` is ``\\d``); otherwise one regex pass over ``"\\n" digits "."``. Both
+    are linear; the choice keeps a hostile megabyte (newline- or digit-dense) in milliseconds.
+    """
+    count = 0
+    if text.count(".") * 16 < text.count("\n"):
+        dot = text.find(".")
+        while dot != -1:
+            start = text.rfind("\n", 0, dot) + 1
+            if dot > start and text[start:dot].isdecimal():
+                count += 1
+                if count >= limit:
+                    return count
+            nl = text.find("\n", dot)
+            if nl == -1:
+                break
+            dot = text.find(".", nl)
+        return count
+    if _NUMBERED_START.match(text):
+        count += 1
+    for _ in _NUMBERED_AFTER_NL.finditer(_collapse_blank_lines(text)):
+        if count >= limit:
+            break
+        count += 1
+    return count
+
+
 class ReasoningStepsParams(RewardParams):
     cues: list[str] | None = Field(None, description="Step cues (regexes, or plain strings with literal=True). Default: open-r1's.")
     literal: bool = Field(False, description="Treat cues as plain strings, not regexes.")
@@ -461,7 +502,7 @@ class ReasoningStepsParams(RewardParams):
     value: float = Field(1.0, description="Full credit.")
 
     @model_validator(mode="after")
-    def _check_cues(self) -> "ReasoningStepsParams":
+    def _check_cues(self) -> ReasoningStepsParams:
         if self.cues is not None:
             if not self.cues or any(not c for c in self.cues):
                 raise ValueError("cues must be a non-empty list of non-empty strings (or None for open-r1's cues)")
@@ -476,7 +517,9 @@ class ReasoningStepsParams(RewardParams):
 
 @register("reasoning_steps")
 class ReasoningStepsReward(Reward):
-    """open-r1 ``reasoning_steps_reward``: ``value * min(1, count / target_count)`` where
+    """open-r1 reasoning_steps_reward: min(1, step cues / 3), numbered lines counted at every line start.
+
+    ``value * min(1, count / target_count)`` where
     ``count`` is the number of non-overlapping matches of the step cues (default: ``Step N:``,
     a numbered line ``N.``, ``\\n-``, ``\\n*``, ``First,``, ``Second,``, ``Next,``,
     ``Finally,``; target 3: 0, 1/3, 2/3, 1.0).
@@ -513,16 +556,9 @@ class ReasoningStepsReward(Reward):
             count += 1
             if count >= limit:
                 return count
-        if _NUMBERED_START.match(text):
-            count += 1
-            if count >= limit:
-                return count
         if self.params.multiline:
-            for _ in _NUMBERED_AFTER_NL.finditer(_collapse_blank_lines(text)):
-                count += 1
-                if count >= limit:
-                    return count
-        return count
+            return count + count_numbered_lines(text, limit - count)
+        return count + (1 if _NUMBERED_START.match(text) else 0)
 
     def judge(self, sample: Sample) -> Score:
         text = sample.text

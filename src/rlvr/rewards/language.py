@@ -42,7 +42,11 @@ from rlvr.verifiers.language import (
     measure_language_consistency,
 )
 from rlvr.verifiers.language_detect import BACKENDS, LanguageDetector, get_detector
-from rlvr.verifiers.language_script import AMBIGUOUS_SCRIPTS, normalize_language, script_of_language
+from rlvr.verifiers.language_script import (
+    AMBIGUOUS_SCRIPTS,
+    normalize_language,
+    script_of_language,
+)
 
 __all__ = ["LanguageConsistency"]
 

@@ -110,7 +110,8 @@ class MathAccuracyReward(Reward):
     no box/``####``/answer phrase); ``gold_unparseable`` -> ``None`` (never rewarded);
     ``timeout`` -> ``timeout_value`` (0.0); ``error`` -> ``None`` (worker crash: please report).
     Details: ``extraction`` (path), ``answer`` (truncated), ``verdict_path`` (string, numeric,
-    choice, sympy, list, approx, guard, cache:*, deadline).
+    choice, sympy, list, approx, guard, cache:*, deadline), ``verify_seconds`` (worker time,
+    when sympy ran).
     """
 
     Params = MathAccuracyParams
@@ -181,6 +182,9 @@ class MathAccuracyReward(Reward):
     def _to_score(self, verdicts: list[Any], details: dict[str, Any]) -> Score:
         p = self.params
         details["verdict_path"] = verdicts[-1].path
+        seconds = max(v.seconds for v in verdicts)
+        if seconds:
+            details["verify_seconds"] = round(seconds, 4)
         statuses = {v.status for v in verdicts}
         if "gold_unparseable" in statuses:
             v = next(v for v in verdicts if v.status == "gold_unparseable")

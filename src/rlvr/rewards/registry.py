@@ -94,10 +94,15 @@ _loaded = False
 
 
 def _first_line(text: str | None) -> str:
+    """The docstring's first paragraph, joined into one line (a summary for ``rlvr list``)."""
+    paragraph: list[str] = []
     for line in (text or "").strip().splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.append(line.strip())
+    return " ".join(paragraph)
 
 
 def _same_definition(a: Any, b: Any) -> bool:

@@ -27,11 +27,11 @@ from rlvr.sandbox.results import SubmissionResult, TestResult
 if TYPE_CHECKING:
     from rlvr.sandbox.backend import SandboxBackend
 
-__all__ = ["Limits", "SubmissionResult", "TestResult", "get_backend", "close_all", "docker_usable"]
+__all__ = ["Limits", "SubmissionResult", "TestResult", "close_all", "docker_usable", "get_backend"]
 
 log = logging.getLogger("rlvr.sandbox")
 
-_backends: dict[tuple, "SandboxBackend"] = {}
+_backends: dict[tuple, SandboxBackend] = {}
 _lock = threading.Lock()
 _owner_pid = os.getpid()
 _docker_checked: dict[str, tuple[bool, str, float]] = {}
@@ -54,7 +54,7 @@ def docker_usable(image: str | None = None) -> tuple[bool, str]:
     return ok, info
 
 
-def get_backend(kind: str = "auto", **config: Any) -> "SandboxBackend":
+def get_backend(kind: str = "auto", **config: Any) -> SandboxBackend:
     """The shared backend of this kind and configuration.
 
     ``kind``: ``"docker"`` (raises ``RuntimeError`` when the engine or image is missing),

@@ -14,7 +14,8 @@ import base64
 import signal
 import time
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rlvr.sandbox.channel import ChannelError, HarnessProcess
 from rlvr.sandbox.limits import Limits
@@ -63,10 +64,11 @@ def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Li
     sig = reply.get("signal")
     cpu_ms = float(reply.get("cpu_ms") or 0.0)
     child = reply.get("child") if isinstance(reply.get("child"), dict) else {}
-    common = dict(index=index, exit_code=exit_code, signal=sig, cpu_ms=cpu_ms,
-                  wall_ms=float(reply.get("wall_ms") or 0.0), max_rss_kb=int(reply.get("max_rss_kb") or 0),
-                  stdout_bytes=int(reply.get("stdout_bytes") or 0),
-                  stderr_tail=str(reply.get("stderr_tail") or "")[-2000:])
+    common: dict[str, Any] = {
+        "index": index, "exit_code": exit_code, "signal": sig, "cpu_ms": cpu_ms,
+        "wall_ms": float(reply.get("wall_ms") or 0.0), "max_rss_kb": int(reply.get("max_rss_kb") or 0),
+        "stdout_bytes": int(reply.get("stdout_bytes") or 0),
+        "stderr_tail": str(reply.get("stderr_tail") or "")[-2000:]}
 
     def result(status: str, reason: str) -> TestResult:
         return TestResult(status=status, reason=reason, **common)  # type: ignore[arg-type]

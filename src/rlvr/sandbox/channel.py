@@ -17,8 +17,9 @@ import struct
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 __all__ = ["ChannelError", "HarnessProcess", "harness_source"]
 
@@ -45,7 +46,7 @@ class HarnessProcess:
     """One harness and its channel. Not thread-safe: the pool hands it to one caller at a time."""
 
     def __init__(self, argv: Sequence[str], *, name: str, env: dict[str, str] | None = None,
-                 preexec_fn: Callable[[], None] | None = None, on_destroy: Callable[["HarnessProcess"], None] | None = None):
+                 preexec_fn: Callable[[], None] | None = None, on_destroy: Callable[[HarnessProcess], None] | None = None):
         self.name = name
         self.uses = 0
         self.info: dict[str, Any] = {}

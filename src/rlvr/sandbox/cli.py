@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 
-def register(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``sandbox`` command (``build``, ``doctor``) to the ``rlvr`` CLI."""
     parser = subparsers.add_parser("sandbox", help="build and check the code-execution sandbox",
                                    description="Build and check the code-execution sandbox (see docs/sandbox.md).")
@@ -74,7 +74,13 @@ def _build(args: argparse.Namespace) -> int:
 
 def doctor_report(image: str | None = None, backend: str = "auto", rounds: int = 10) -> dict[str, Any]:
     """Everything ``rlvr sandbox doctor`` prints, as a dict."""
-    from rlvr.sandbox.docker_backend import DEFAULT_IMAGE, DockerBackend, DockerConfig, engine_status, image_present
+    from rlvr.sandbox.docker_backend import (
+        DEFAULT_IMAGE,
+        DockerBackend,
+        DockerConfig,
+        engine_status,
+        image_present,
+    )
     from rlvr.sandbox.limits import Limits
     from rlvr.sandbox.local_backend import LocalBackend
     from rlvr.verifiers.code_cases import stdio_case

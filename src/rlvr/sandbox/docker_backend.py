@@ -27,7 +27,7 @@ from rlvr.sandbox.backend import PooledBackend
 from rlvr.sandbox.channel import HarnessProcess, harness_source
 from rlvr.sandbox.pool import WorkerPool
 
-__all__ = ["DEFAULT_IMAGE", "DockerConfig", "DockerBackend", "docker_run_argv", "engine_status", "image_present"]
+__all__ = ["DEFAULT_IMAGE", "DockerBackend", "DockerConfig", "docker_run_argv", "engine_status", "image_present"]
 
 DEFAULT_IMAGE = os.environ.get("RLVR_SANDBOX_IMAGE", "rlvr-sandbox:latest")
 LABEL = "rlvr.sandbox"

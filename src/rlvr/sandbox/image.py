@@ -24,13 +24,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from rlvr.sandbox.docker_backend import DEFAULT_IMAGE
 
-__all__ = ["AptSource", "ImageBuildError", "apt_sources", "build_offline", "build_with_dockerfile", "DOCKERFILE_DIR"]
+__all__ = ["DOCKERFILE_DIR", "AptSource", "ImageBuildError", "apt_sources", "build_offline", "build_with_dockerfile"]
 
 DOCKERFILE_DIR = Path(__file__).with_name("image")
 
@@ -88,7 +88,7 @@ def apt_sources(root: str = "/etc/apt") -> list[AptSource]:
             continue
         if path.endswith(".sources"):
             sources += _parse_deb822(text)
-        elif path.endswith(".list") or path.endswith("sources.list"):
+        elif path.endswith((".list", "sources.list")):
             sources += _parse_one_line(text)
     return sources
 

@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from rlvr.sandbox.channel import ChannelError, HarnessProcess
 

@@ -15,13 +15,14 @@ left out of its call; the other rewards still score them.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from rlvr.score import Score, Status
 from rlvr.scoring.jsonl import dumps, dumps_many
 from rlvr.scoring.plan import Component, ScoringPlan
-from rlvr.scoring.rows import InputRow, LineError, parse_line
+from rlvr.scoring.rows import InputRow, parse_line
 from rlvr.scoring.stats import RunStats
 
 __all__ = ["ChunkResult", "error_record", "score_chunk"]
@@ -65,7 +66,7 @@ def _call_reward(comp: Component, rows: Sequence[InputRow], completions: list[An
             # the base class turns an exception in judge_batch into an error for the whole batch
             raise _WholeBatchFailed(scores[0].reason)
         return list(scores)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any reward failure becomes that row's error score
         if len(rows) > 1:  # retry row by row so one hostile row only costs itself
             out: list[Any] = []
             start = 0
@@ -217,8 +218,7 @@ def score_chunk(plan: ScoringPlan, first_line: int, lines: Sequence[bytes]) -> C
     run: list[InputRow] = []  # consecutive single-completion rows, scored in one call per reward
 
     def flush() -> None:
-        for records in _score_rows(plan, run, stats):
-            parts.extend(dumps_many(records))
+        parts.extend(dumps_many([rec for records in _score_rows(plan, run, stats) for rec in records]))
         run.clear()
 
     id_column = plan.id_column
@@ -234,8 +234,8 @@ def score_chunk(plan: ScoringPlan, first_line: int, lines: Sequence[bytes]) -> C
                 continue
             if run:
                 flush()
-            for records in _score_rows(plan, [item], stats):  # type: ignore[list-item]
-                parts.extend(dumps_many(records))
+            (records,) = _score_rows(plan, [item], stats)  # type: ignore[list-item]
+            parts.extend(dumps_many(records))
         else:
             if run:
                 flush()

@@ -10,7 +10,8 @@ so which backend is installed never changes what counts as a malformed line... e
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["BACKEND", "dumps", "dumps_many", "fast_loads", "loads"]
 

@@ -13,8 +13,9 @@ A reward's ``none_as`` is a trainer-facing setting and is not applied here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = ["Component", "PlanError", "ScoringPlan", "build_plan", "parse_param"]
 
@@ -104,7 +105,7 @@ def build_plan(
     for module in plugins:
         try:
             importlib.import_module(module)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as a usage error
             raise PlanError(f"--plugin {module}: cannot import it ({type(exc).__name__}: {exc})") from None
     if not reward_specs and not config:
         raise PlanError("nothing to score with: give at least one --reward NAME (see `rlvr list`) or --config STACK_FILE")

@@ -43,9 +43,7 @@ def find_resume_point(path: str | Path) -> ResumePoint:
     records: list[dict[str, Any]] = []
     offsets: list[int] = []  # byte offset where each record's line starts
     pos = 0
-    number = 0
-    for raw in data[:end].split(b"\n")[:-1] if end else []:
-        number += 1
+    for number, raw in enumerate(data[:end].split(b"\n")[:-1] if end else [], 1):
         if raw.strip():
             try:
                 rec = loads(raw)

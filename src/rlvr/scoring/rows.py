@@ -25,7 +25,7 @@ from typing import Any
 
 from rlvr.scoring.jsonl import fast_loads, loads
 
-__all__ = ["InputRow", "LineError", "RESERVED_KEYS", "parse_line"]
+__all__ = ["RESERVED_KEYS", "InputRow", "LineError", "parse_line"]
 
 #: Keys with a meaning of their own; never passed to rewards as columns (``prompts`` and
 #: ``self`` would collide with ``Reward.score_batch``'s own arguments).
@@ -65,7 +65,7 @@ def parse_line(raw: bytes, line: int, id_column: str = "id") -> InputRow | LineE
     """Parse one raw line (without caring about the trailing newline). ``None`` for blank lines."""
     try:
         obj = fast_loads(raw)
-    except Exception:
+    except Exception:  # noqa: BLE001 - orjson/json errors differ; the slow path decides
         if not raw.strip():
             return None
         try:

@@ -14,9 +14,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator, TextIO
+from typing import IO, Any, TextIO
 
 from rlvr.scoring.chunk import ChunkResult, score_chunk
 from rlvr.scoring.plan import ScoringPlan, plan_summary
@@ -174,7 +175,7 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
     total_bytes = None if opts.input == "-" else os.path.getsize(opts.input)
     show = stderr.isatty() if opts.progress is None else opts.progress
     progress = Progress(stderr, total_bytes, show and not opts.quiet)
-    in_stream: IO[bytes] = sys.stdin.buffer if opts.input == "-" else open(opts.input, "rb")
+    in_stream: IO[bytes] = sys.stdin.buffer if opts.input == "-" else open(opts.input, "rb")  # noqa: SIM115 - closed in finally
     size = opts.chunk_lines or (MIN_CHUNK_LINES * 4 if workers == 1 else 256)
     reader = _ChunkReader(in_stream, done_through, size)
     new_rows = 0

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = ["FAILED_STATUSES", "RunStats"]
 
@@ -145,7 +146,7 @@ class RunStats:
         if pending:
             self.add_line(pending, pending[0].get("group_size") is not None)
 
-    def merge(self, other: "RunStats") -> None:
+    def merge(self, other: RunStats) -> None:
         self.lines += other.lines
         self.rows += other.rows
         self.malformed += other.malformed

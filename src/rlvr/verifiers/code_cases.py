@@ -27,10 +27,11 @@ to ``None`` with status ``gold_unparseable``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
-__all__ = ["TestCase", "TestCaseError", "load_test_cases", "stdio_case", "call_case"]
+__all__ = ["TestCase", "TestCaseError", "call_case", "load_test_cases", "stdio_case"]
 
 Kind = Literal["stdio", "call"]
 Unwrap = Literal["auto", "always", "never"]

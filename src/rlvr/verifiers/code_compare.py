@@ -31,10 +31,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
-__all__ = ["Comparison", "compare_stdout", "compare_value", "parse_json_value", "CompareOptions"]
+__all__ = ["CompareOptions", "Comparison", "compare_stdout", "compare_value", "parse_json_value"]
 
 Mode = Literal["lines", "tokens"]
 Checker = Callable[[str, str, str], "bool | float"]

@@ -14,8 +14,8 @@ Design:
   ``if __name__ == "__main__"`` guard is safe), no fork of a multi-threaded trainer, the same
   behaviour under every start method. Tasks and results are pickled over pipes.
 * Started lazily on the first task, reused across calls, recycled after
-  ``max_tasks_per_worker`` tasks, killed at interpreter exit (and on Linux when the parent
-  dies). A pool inherited through ``os.fork`` is abandoned in the child and restarted there.
+  ``max_tasks_per_worker`` tasks, killed at interpreter exit (a worker also exits within a second when
+  its parent process dies). A pool inherited through ``os.fork`` is abandoned in the child and restarted there.
 * :meth:`DeadlinePool.run` sends one task at a time to each worker it holds and waits with
   ``selectors``: per-task deadlines are exact, the round trip costs ~0.1 ms. A call takes
   as many idle workers as it has tasks (up to ``workers``); concurrent calls from several
@@ -309,9 +309,11 @@ class DeadlinePool:
 
         try:
             for w in workers:
-                if w.alive and w.ready:
+                if w.alive:
                     sel.register(w.proc.stdout, selectors.EVENT_READ, w)  # type: ignore[union-attr, arg-type]
-                    feed(w)
+                    if w.ready:
+                        feed(w)
+                    # else: still starting (respawned by an earlier call); its "ready" frame comes
                 else:
                     if w.proc is not None:
                         restart(w)

@@ -4,8 +4,8 @@ Run as ``python -m rlvr.verifiers.deadline_worker HANDLER [INITIALIZER] [MEMORY_
 pool (never by hand). Protocol on the inherited pipes: frames of a 4-byte big-endian length
 followed by a pickle. The worker first sends ``("ready", pid)``, then for each task frame
 ``(task_id, payload)`` replies ``("ok", task_id, result)`` or ``("error", task_id, message)``.
-It exits on end of input (the parent closed the pipe or died) and, on Linux, when the
-parent process dies (``PR_SET_PDEATHSIG``).
+It exits on end of input (the parent closed the pipe or died) and, within about a
+second, when the parent process dies while a task is running.
 
 The worker runs every task on its **main thread**, so code that relies on ``signal`` works,
 but the pool's deadline does not need it: the parent kills the worker.
@@ -51,16 +51,22 @@ def _write_frame(fd: int, obj: Any) -> None:
 
 
 def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
+    """Exit when the parent process goes away, even in the middle of a long task.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except Exception:  # best effort: the worker still exits on end of input
-        pass
+    (``PR_SET_PDEATHSIG`` is not used: it fires when the *thread* that started the worker
+    exits, and rewards are routinely called from short-lived threads.)"""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="rlvr-parent-watch", daemon=True).start()
 
 
 def _limit_memory(megabytes: int) -> None:

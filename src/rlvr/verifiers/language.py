@@ -22,7 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rlvr.verifiers.language_detect import LanguageDetector
-from rlvr.verifiers.language_script import AMBIGUOUS_SCRIPTS, script_of_language, tally_sentences
+from rlvr.verifiers.language_script import (
+    AMBIGUOUS_SCRIPTS,
+    script_of_language,
+    tally_sentences,
+)
 from rlvr.verifiers.language_strip import strip_non_prose
 
 __all__ = [

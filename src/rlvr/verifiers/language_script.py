@@ -53,13 +53,10 @@ AMBIGUOUS_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Deva"})
 #: A kana-free sentence of at most this many Han characters, in a text that has kana, is Japanese.
 SHORT_HAN_SENTENCE = 4
 
-_LATN = (
-    "en es fr de pt it nl ca pl cs sk sl hr bs sv da no nb nn fi et lv lt hu ro tr az uz vi id ms "
-    "tl sq is ga cy eu gl af sw mt lb eo la ha yo ig zu xh so"
-).split()
-_CYRL = "ru uk bg be mk kk ky mn tg tt ba sr".split()
-_ARAB = "ar fa ur ps ug sd".split()
-_DEVA = "hi mr ne sa".split()
+_LATN = ["en", "es", "fr", "de", "pt", "it", "nl", "ca", "pl", "cs", "sk", "sl", "hr", "bs", "sv", "da", "no", "nb", "nn", "fi", "et", "lv", "lt", "hu", "ro", "tr", "az", "uz", "vi", "id", "ms", "tl", "sq", "is", "ga", "cy", "eu", "gl", "af", "sw", "mt", "lb", "eo", "la", "ha", "yo", "ig", "zu", "xh", "so"]
+_CYRL = ["ru", "uk", "bg", "be", "mk", "kk", "ky", "mn", "tg", "tt", "ba", "sr"]
+_ARAB = ["ar", "fa", "ur", "ps", "ug", "sd"]
+_DEVA = ["hi", "mr", "ne", "sa"]
 _SINGLE = {
     "zh": "Hani", "ja": "Jpan", "ko": "Hang", "el": "Grek", "he": "Hebr", "yi": "Hebr", "th": "Thai",
     "ka": "Geor", "hy": "Armn", "bn": "Beng", "as": "Beng", "ta": "Taml", "te": "Telu", "kn": "Knda",
@@ -130,9 +127,7 @@ _OTHER = regex.compile(
 _SENTENCE_END = regex.compile(r"[.!?;](?=\s)|[\u3002\uFF01\uFF1F\uFF1B\uFF0E]|\n")
 
 _NOTATION = frozenset(
-    "sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log ln lg exp lim sup inf max min "
-    "argmax argmin gcd lcm mod det deg dim ker rank tr var cov sqrt cbrt mmod "
-    "mm cm dm km mg kg ml mol hz khz mhz ghz kb mb gb tb ms ns kw kwh mph kph".split()
+    ["sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log", "ln", "lg", "exp", "lim", "sup", "inf", "max", "min", "argmax", "argmin", "gcd", "lcm", "mod", "det", "deg", "dim", "ker", "rank", "tr", "var", "cov", "sqrt", "cbrt", "mmod", "mm", "cm", "dm", "km", "mg", "kg", "ml", "mol", "hz", "khz", "mhz", "ghz", "kb", "mb", "gb", "tb", "ms", "ns", "kw", "kwh", "mph", "kph"]
 )
 
 # Unicode character-name prefix -> script, for letters outside Latin / Han / kana.

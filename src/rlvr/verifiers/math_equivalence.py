@@ -84,6 +84,7 @@ class Verdict:
     status: str
     reason: str = ""
     path: str = ""
+    seconds: float = 0.0  #: worker time of the sympy comparison (0 for fast paths and cache hits)
 
     @property
     def correct(self) -> bool:
@@ -244,6 +245,42 @@ def compare_plain_numbers(gold: PlainNumber, pred: PlainNumber, float_rounding: 
     return False
 
 
+_PLAIN_TUPLE = re.compile(r"([(\[])([^()\[\]{}\\]*,[^()\[\]{}\\]*)([)\]])")
+_INFINITY = re.compile(r"[+-]?\\infty")
+
+
+def _plain_tuple(s: str) -> tuple[str, list[PlainNumber | str], str] | None:
+    m = _PLAIN_TUPLE.fullmatch(s.replace("\\infty", "INF"))
+    if m is None:
+        return None
+    items: list[PlainNumber | str] = []
+    for part in m.group(2).split(","):
+        part = part.strip()
+        if part in ("INF", "+INF", "-INF"):
+            items.append(part.lstrip("+"))
+            continue
+        number = as_plain_number(part)
+        if number is None or number.decimals is not None:
+            return None  # decimals: rounding rules belong to the sympy path
+        items.append(number)
+    return m.group(1), items, m.group(3)
+
+
+def _plain_tuple_verdict(gold: str, answer: str, cfg: "VerifyConfig") -> Verdict | None:
+    """Intervals, points and tuples of exact plain numbers (``[-5, 7)``, ``(3, \\infty)``,
+    ``(1, 2, 3)``) compared in-process: the same brackets and equal elements in order, or wrong."""
+    g, a = _plain_tuple(gold), _plain_tuple(answer)
+    if (g is None) != (a is None) and as_plain_number(answer if g is not None else gold) is not None:
+        return Verdict("wrong", "a number for an interval/tuple (or the reverse)", "tuple")
+    if g is None or a is None:
+        return None
+    if cfg.allow_set_relation_comp:
+        return None
+    same = (g[0], g[2], len(g[1])) == (a[0], a[2], len(a[1])) and all(
+        (x == y) if isinstance(x, str) or isinstance(y, str) else x.value == y.value for x, y in zip(g[1], a[1]))
+    return Verdict("correct" if same else "wrong", "same interval/tuple" if same else "different interval/tuple", "tuple")
+
+
 _BARE_CHOICE = re.compile(r"\(?([A-E])\)?")
 _LABELLED_CHOICE = re.compile(r"\(?([A-E])\)?(?:[.:)]\s?.*)?", re.DOTALL)
 _TEXT_CHOICE = re.compile(r"\\text(?:bf)?\{\(?([A-E])\)?\}")
@@ -289,6 +326,12 @@ def _parse(text: str, *, is_gold: bool) -> list[Any]:
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
     from latex2sympy2_extended.latex2sympy2 import NormalizationConfig
 
+    number = as_plain_number(text) if not is_gold else None
+    if number is not None and number.decimals is None:
+        # an integer or a fraction: the exact value, without a LaTeX parse
+        import sympy
+
+        return [sympy.Rational(number.value.numerator, number.value.denominator), text]
     if _HAS_DELIMITERS.search(text):
         # the answer carries its own math delimiters or boxes: let math-verify find them
         # math-verify's own search (LaTeX, then plain expressions). An inline math span broken
@@ -454,9 +497,55 @@ def _approx_equal(gold: list[Any], pred: list[Any], gold_text: str, pred_text: s
         return False
 
 
+def _numeric_mismatch(gold: list[Any], pred: list[Any], gold_text: str, pred_text: str, cfg: VerifyConfig) -> bool:
+    """Cheap proof of inequality before math-verify's ``simplify``: two exact expressions (no
+    decimals, relations, sets, matrices, functions or ``%``) that differ at 30 digits at two
+    rational points (or as constants) are not equivalent under any rule math-verify applies.
+    ``False`` means "not proven different" (math-verify then decides)."""
+    import sympy
+    from sympy.core.function import AppliedUndef
+
+    if not cfg.strict or "%" in gold_text or "%" in pred_text:
+        return False
+    g, p = gold[0] if gold else None, pred[0] if pred else None
+    if not (isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr)):
+        return False
+    if isinstance(g, sympy.MatrixBase) or isinstance(p, sympy.MatrixBase):
+        return False
+    symbols = g.free_symbols | p.free_symbols
+    if {sym.name for sym in g.free_symbols} != {sym.name for sym in p.free_symbols}:
+        return False  # different letters: strictness and text answers are math-verify's call
+    if any(sym.name in ("i", "e") or len(sym.name.strip("_{}0123456789")) > 1 for sym in symbols):
+        return False  # imaginary unit / Euler's number readings; words read as symbols
+    for expr in (g, p):
+        if expr.atoms(sympy.Float) or expr.atoms(AppliedUndef) or expr.has(sympy.zoo, sympy.nan, sympy.oo):
+            return False
+    points = [dict.fromkeys(symbols)] if not symbols else [
+        {sym: sympy.Rational(7 + 3 * k, 11 + 2 * k) * (k + 1) for k, sym in enumerate(sorted(symbols, key=str))},
+        {sym: sympy.Rational(-5 - 2 * k, 13 + k) for k, sym in enumerate(sorted(symbols, key=str))},
+    ]
+    try:
+        for point in points:
+            a = sympy.N(g.subs(point) if symbols else g, 30)
+            b = sympy.N(p.subs(point) if symbols else p, 30)
+            if not (a.is_number and b.is_number) or a.has(sympy.zoo, sympy.nan) or b.has(sympy.zoo, sympy.nan):
+                return False
+            diff = abs(a - b)
+            scale = max(abs(a), abs(b), sympy.Float(1e-30))
+            if not (diff.is_real and scale.is_real):
+                return False
+            if not bool(diff > sympy.Float("1e-20", 30) * scale):
+                return False  # agree here: let math-verify decide
+        return True
+    except (TypeError, ValueError, ArithmeticError, OverflowError, AttributeError):
+        return False
+
+
 def _verify_parsed(gold: list[Any], pred: list[Any], gold_text: str, pred_text: str, cfg: VerifyConfig) -> tuple[bool, str]:
     from math_verify import verify
 
+    if _numeric_mismatch(gold, pred, gold_text, pred_text, cfg):
+        return False, "sympy"
     ok = verify(gold, pred, float_rounding=cfg.float_rounding, numeric_precision=cfg.numeric_precision,
                 strict=cfg.strict, allow_set_relation_comp=cfg.allow_set_relation_comp,
                 timeout_seconds=None, raise_on_error=False)
@@ -512,9 +601,48 @@ def _same_function_rhs(gold: list[Any], pred: list[Any], cfg: VerifyConfig) -> b
                        strict=cfg.strict, timeout_seconds=None))
 
 
-def judge_pair(task: tuple[str, str, VerifyConfig]) -> tuple[str, str, str]:
+_gold_values: "OrderedDict[str, float | str | None]" = OrderedDict()
+SYMBOLIC = "symbolic"
+
+
+def gold_value(gold_text: str) -> float | str | None:
+    """The reference as a real number when it is one constant (``5\\sqrt{2}`` -> 7.07...);
+    ``"symbolic"`` for a single expression with variables (``x^2+1``: never equal to a plain
+    number under strict comparison); else ``None`` (sets, relations, huge or complex values).
+    Cached per worker."""
+    if gold_text in _gold_values:
+        return _gold_values[gold_text]
+    import sympy
+
+    value: float | str | None = None
+    parsed = _parsed_gold(gold_text)
+    expr = parsed[0] if parsed else None
+    if (isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.MatrixBase) and expr.free_symbols
+            and "%" not in gold_text and not any(sym.name in ("i", "e") for sym in expr.free_symbols)):
+        value = SYMBOLIC
+    elif isinstance(expr, sympy.Expr) and not expr.free_symbols and "%" not in gold_text:
+        try:
+            number = sympy.N(expr, 20)
+            if number.is_real and number.is_finite:
+                value = float(number)
+        except (TypeError, ValueError, ArithmeticError, OverflowError):
+            value = None
+    _gold_values[gold_text] = value
+    if len(_gold_values) > _GOLD_CACHE_SIZE:
+        _gold_values.popitem(last=False)
+    return value
+
+
+def judge_pair(task: tuple[str, str, VerifyConfig]) -> tuple[str, str, str, float | str | None]:
     """Worker entry point: ``(normalised gold, normalised answer, config)`` ->
-    ``(status, reason, path)``. Runs math-verify with its own timeouts disabled."""
+    ``(status, reason, path, gold value)`` (see :func:`gold_value`). Runs math-verify with its
+    own timeouts disabled."""
+    status, reason, path = _judge_pair(task)
+    value = gold_value(task[0]) if status != "gold_unparseable" else None
+    return status, reason, path, value
+
+
+def _judge_pair(task: tuple[str, str, VerifyConfig]) -> tuple[str, str, str]:
     gold_text, pred_text, cfg = task
     gold = _parsed_gold(gold_text)
     if not gold:
@@ -524,16 +652,21 @@ def judge_pair(task: tuple[str, str, VerifyConfig]) -> tuple[str, str, str]:
     if bracketed is not None:
         g_parts, p_parts = bracketed
     scalar_list = not any(part[:1] in "([{" or part.startswith("\\{") for part in g_parts + p_parts)
-    if bracketed is not None or (cfg.list_order_matters and scalar_list):
-        if len(g_parts) > 1 and len(g_parts) == len(p_parts):
-            for g_part, p_part in zip(g_parts, p_parts):
-                g_parsed, p_parsed = _parsed_gold(g_part), _parse(p_part, is_gold=False)
-                if not g_parsed or not p_parsed:
-                    break  # not a list of maths values: judge the whole text below
-                if not _verify_parsed(g_parsed, p_parsed, g_part, p_part, cfg)[0]:
+    ordered = bracketed is not None or (cfg.list_order_matters and scalar_list)
+    if len(g_parts) > 1 and len(g_parts) == len(p_parts) and (ordered or scalar_list):
+        # element by element, in order: decisive when order matters; otherwise a match in the
+        # written order is enough (it also lets approximate elements match), and a mismatch
+        # falls through to math-verify's unordered comparison below
+        for g_part, p_part in zip(g_parts, p_parts):
+            g_parsed, p_parsed = _parsed_gold(g_part), _parse(p_part, is_gold=False)
+            if not g_parsed or not p_parsed:
+                break  # not a list of maths values: judge the whole text below
+            if not _verify_parsed(g_parsed, p_parsed, g_part, p_part, cfg)[0]:
+                if ordered:
                     return ("wrong", "list element differs (order matters)", "list")
-            else:
-                return ("correct", "every list element is equivalent, in order", "list")
+                break
+        else:
+            return ("correct", "every list element is equivalent, in order", "list")
     pred = _parse(pred_text, is_gold=False)
     if not pred:
         return ("wrong", "the answer does not parse as maths", "sympy")
@@ -593,9 +726,16 @@ class MathVerifier:
         self._cache: OrderedDict[tuple[str, str], Verdict] = OrderedDict()
         self._lock = threading.Lock()
         self._gold_numbers: dict[str, PlainNumber | None] = {}
+        self._gold_values: dict[str, float | str | None] = {}
+
+    def _remember_gold_value(self, gold: str, value: float | str | None) -> None:
+        with self._lock:
+            if len(self._gold_values) > 50_000:
+                self._gold_values.clear()
+            self._gold_values[gold] = value
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock", "_gold_numbers")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_lock", "_gold_numbers", "_gold_values")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -631,11 +771,24 @@ class MathVerifier:
         """The in-process verdict when no sympy work is needed (inputs already normalised)."""
         if _compact(gold) == _compact(answer):
             return Verdict("correct", "identical after normalisation", "string")
+        tup = _plain_tuple_verdict(gold, answer, self.config)
+        if tup is not None:
+            return tup
         choice = _mcq_choices(gold, answer)
         if choice is not None:
             return Verdict("correct" if choice[0] == choice[1] else "wrong", "multiple-choice letters", "choice")
         g = self._gold_number(gold)
         p = as_plain_number(answer)
+        if g is None and p is not None:
+            # a plain-number answer far (> 5 %) from a constant reference whose value an earlier
+            # comparison computed (``417`` for ``5\\sqrt{2}``): wrong under every rule we apply
+            value = self._gold_values.get(gold)
+            if value == SYMBOLIC and self.config.strict:
+                return Verdict("wrong", "a number for a reference with variables", "numeric_value")
+            if isinstance(value, float):
+                a = float(p.value)
+                if abs(a - value) > 0.05 * max(abs(a), abs(value)):
+                    return Verdict("wrong", "different numbers", "numeric_value")
         # a decimal comma counts only against a number written with a decimal point
         if g is None and p is not None and p.decimals is not None:
             g = comma_decimal(gold)
@@ -665,7 +818,7 @@ class MathVerifier:
             key = (g, a)
             hit = self._cached(key)
             if hit is not None:
-                out[i] = Verdict(hit.status, hit.reason, "cache:" + hit.path)
+                out[i] = Verdict(hit.status, hit.reason, "cache:" + hit.path)  # seconds 0: no work
                 continue
             fast = self.fast_verdict(g, a)
             if fast is not None:
@@ -674,12 +827,38 @@ class MathVerifier:
                 continue
             pending.setdefault(key, []).append(i)
         if pending:
-            keys = list(pending)
-            for key, verdict in zip(keys, self._run_sympy(keys)):
-                self._remember(key, verdict)
-                for i in pending[key]:
-                    out[i] = verdict
+            # Two rounds: plain-number answers against a reference whose numeric value is not
+            # known yet wait until the first round has computed it (far-off numbers are then
+            # rejected in-process, without a sympy task).
+            first = list(pending)
+            waiting: list[tuple[str, str]] = []
+            if len(pending) > 1:
+                needs_value = {k for k in pending if k[0] not in self._gold_values and as_plain_number(k[1]) is not None}
+                golds_in_first = {k[0] for k in pending if k not in needs_value}
+                waiting = [k for k in needs_value if k[0] in golds_in_first]
+                first = [k for k in pending if k not in set(waiting)]
+            self._settle(first, pending, out)
+            if waiting:
+                again = []
+                for key in waiting:
+                    fast = self.fast_verdict(*key)
+                    if fast is not None:
+                        self._remember(key, fast)
+                        for i in pending[key]:
+                            out[i] = fast
+                    else:
+                        again.append(key)
+                self._settle(again, pending, out)
         return [v if v is not None else Verdict("error", "internal: no verdict", "") for v in out]
+
+    def _settle(self, keys: list[tuple[str, str]], pending: dict[tuple[str, str], list[int]],
+                out: list[Verdict | None]) -> None:
+        if not keys:
+            return
+        for key, verdict in zip(keys, self._run_sympy(keys)):
+            self._remember(key, verdict)
+            for i in pending[key]:
+                out[i] = verdict
 
     def _run_sympy(self, keys: list[tuple[str, str]]) -> list[Verdict]:
         tasks = [(g, a, self.config) for g, a in keys]
@@ -688,7 +867,9 @@ class MathVerifier:
             results = []
             for t in tasks:
                 try:
-                    results.append(Verdict(*judge_pair(t)))
+                    status, reason, path, value = judge_pair(t)
+                    self._remember_gold_value(t[0], value)
+                    results.append(Verdict(status, reason, path))
                 except Exception as exc:  # math-verify/sympy bug on odd input
                     results.append(Verdict("error", f"{type(exc).__name__}: {str(exc)[:200]}", "in_process"))
             return results
@@ -697,12 +878,14 @@ class MathVerifier:
         pool = shared_pool(_TASK_HANDLER, workers=self.workers, initializer=_WORKER_INIT,
                            memory_limit_mb=self.memory_limit_mb)
         verdicts = []
-        for outcome in pool.run(tasks, timeout=self.timeout):
+        for task, outcome in zip(tasks, pool.run(tasks, timeout=self.timeout)):
             if outcome.status == "ok":
-                verdicts.append(Verdict(*outcome.value))
+                status, reason, path, value = outcome.value
+                self._remember_gold_value(task[0], value)
+                verdicts.append(Verdict(status, reason, path, outcome.seconds))
             elif outcome.status == "timeout":
                 verdicts.append(Verdict("timeout", f"verification passed its {self.timeout:g} s deadline; "
-                                                   "the worker was killed", "deadline"))
+                                                   "the worker was killed", "deadline", outcome.seconds))
             else:
-                verdicts.append(Verdict("error", outcome.error[:300], "worker"))
+                verdicts.append(Verdict("error", outcome.error[:300], "worker", outcome.seconds))
         return verdicts

@@ -78,7 +78,7 @@ class TagSpec:
         think_close: str | None = None,
         answer_open: str | None = None,
         answer_close: str | None = None,
-    ) -> "TagSpec":
+    ) -> TagSpec:
         """``<think_tag>``/``</think_tag>``/``<answer_tag>``/``</answer_tag>``, each replaceable
         by an explicit string. Raises ``ValueError`` if the result is unusable (see :meth:`check`)."""
         spec = cls(
@@ -178,6 +178,24 @@ def parse_think_answer(
     then a few whitespace checks.
     """
     to, tc, ao, ac = spec.tags
+    scanner = _tag_scanner(spec) if len(text) <= _FAST_SCAN_MAX else None
+    if scanner is not None:
+        # fast path: one C-level pass lists every tag occurrence in order; if that is exactly
+        # the expected sequence, the uniqueness and order rules hold (bracketed tags cannot
+        # hide occurrences inside each other), so only the positions are needed
+        seq = scanner.findall(text)
+        if seq == [to, tc, ao, ac]:
+            p_to = text.find(to)
+            p_tc = text.find(tc, p_to + len(to))
+        elif prefilled and seq == [tc, ao, ac]:
+            p_to, p_tc = -1, text.find(tc)
+        else:
+            scanner = None  # fall back to the precise scan, which names the failed rule
+        if scanner is not None:
+            p_ao = text.find(ao, p_tc + len(tc))
+            p_ac = text.find(ac, p_ao + len(ao))
+            return _check_layout(text, spec, p_to, p_tc, p_ao, p_ac, eos_token, allow_empty_think,
+                                 allow_empty_answer, allow_text_between)
     pos = []
     for tag, optional in ((to, prefilled), (tc, False), (ao, False), (ac, False)):
         p = text.find(tag)
@@ -189,6 +207,40 @@ def parse_think_answer(
             return _fail(REPEATED_TAG, f"{tag!r} occurs {n} times; exactly one is allowed (no repeated or nested blocks)")
         pos.append(p)
     p_to, p_tc, p_ao, p_ac = pos
+    return _check_layout(text, spec, p_to, p_tc, p_ao, p_ac, eos_token, allow_empty_think, allow_empty_answer,
+                         allow_text_between)
+
+
+#: completions longer than this skip the one-pass ``findall`` (it would list every tag of a
+#: hostile megabyte); the find-based scan is linear without allocating.
+_FAST_SCAN_MAX = 65536
+
+
+@functools.lru_cache(maxsize=64)
+def _tag_scanner(spec: TagSpec) -> re.Pattern[str] | None:
+    """One alternation of the four tags, when they are bracketed (``<...>`` with a single
+    ``<``): then no occurrence of a tag can start inside another's, so ``findall`` sees them
+    all. ``None`` for other tag shapes (the find-based scan handles them)."""
+    if all(t[0] == "<" and t[-1] == ">" and t.count("<") == 1 for t in spec.tags):
+        return re.compile("|".join(re.escape(t) for t in spec.tags))
+    return None
+
+
+def _check_layout(
+    text: str,
+    spec: TagSpec,
+    p_to: int,
+    p_tc: int,
+    p_ao: int,
+    p_ac: int,
+    eos_token: str | None,
+    allow_empty_think: bool,
+    allow_empty_answer: bool,
+    allow_text_between: bool,
+) -> LayoutCheck:
+    """Rules 2-4 of :func:`parse_think_answer`, given the position of each (unique) tag
+    (``p_to == -1``: no opening think tag, prefilled)."""
+    to, tc, ao, ac = spec.tags
     if p_to != -1:
         think_start = p_to + len(to)
         if p_to > p_tc:
@@ -323,7 +375,7 @@ def _soft_all_candidates(text: str, spec: TagSpec, lo: int, first_nl: int) -> bo
     """Generic form of :func:`matches_gsm8k_soft` for tags containing whitespace: tries every
     closing-reasoning tag of the first line (exact; quadratic only on adversarial input with
     such unusual tags)."""
-    to, tc, ao, ac = spec.tags
+    _, tc, ao, ac = spec.tags
     r = text.find(tc, lo)
     while r != -1 and (first_nl == -1 or r <= first_nl):
         if _soft_answer_ok(text, _WS.match(text, r + len(tc)).end(), ao, ac):
