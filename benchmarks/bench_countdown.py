@@ -18,8 +18,8 @@ import random
 import re
 import sys
 import time
-from typing import Callable
 
+from _timing import best_rate
 from rlvr import get_reward
 from rlvr.tasks import countdown_rows
 from rlvr.verifiers.countdown import parse_numbers, parse_target, verify_countdown
@@ -68,16 +68,6 @@ def make_batch(n: int, seed: int = 0) -> tuple[list[str], list[int], list[list[i
     return completions, [r["target"] for r in rows], [r["nums"] for r in rows]
 
 
-def best_rate(fn: Callable[[], object], n: int, repeats: int) -> tuple[float, float]:
-    """(best completions/s in CPU time, best completions/s in wall time)."""
-    cpu_best = wall_best = 0.0
-    for _ in range(repeats):
-        c0, w0 = time.process_time(), time.perf_counter()
-        fn()
-        c1, w1 = time.process_time(), time.perf_counter()
-        cpu_best = max(cpu_best, n / max(c1 - c0, 1e-9))
-        wall_best = max(wall_best, n / max(w1 - w0, 1e-9))
-    return cpu_best, wall_best
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from typing import Any, Callable
 
+from _timing import best_rate
 from rlvr import get_reward
 from rlvr.rewards.base import Reward, Sample
 from rlvr.score import Score, Status
@@ -72,15 +72,6 @@ def make_batch(n: int, tokens: int, seed: int = 0) -> tuple[list[str], list[list
     return completions, ids, prompts
 
 
-def best_rate(fn: Callable[[], object], n: int, repeats: int) -> tuple[float, float]:
-    cpu_best = wall_best = 0.0
-    for _ in range(repeats):
-        c0, w0 = time.process_time(), time.perf_counter()
-        fn()
-        c1, w1 = time.process_time(), time.perf_counter()
-        cpu_best = max(cpu_best, n / max(c1 - c0, 1e-9))
-        wall_best = max(wall_best, n / max(w1 - w0, 1e-9))
-    return cpu_best, wall_best
 
 
 def main(argv: list[str] | None = None) -> int:

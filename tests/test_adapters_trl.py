@@ -21,19 +21,6 @@ from rlvr.adapters.unsloth import for_unsloth, unsloth_reward_funcs
 # Real built-in rewards used throughout (registered by rlvr.rewards.format / rlvr.rewards.math).
 FORMAT, TAGS, ACCURACY = "format", "tag_count", "math_accuracy"
 
-# ---- DEV STUBS (remove before finishing)
-from rlvr.rewards import registry as _reg
-_reg.load_plugins()
-if "math_accuracy" not in _reg._rewards:
-    @register("math_accuracy")
-    class _M(Reward):
-        def required_columns(self): return ("solution",)
-        def judge(self, s):
-            import re
-            m = re.search(r"\\boxed\{([^}]*)\}", s.text)
-            if not m: return Score(0.0, Status.NO_ANSWER)
-            return Score(float(m.group(1) == str(s.fields["solution"])), Status.OK)
-# ---- END DEV STUBS
 
 PROBLEMS = [("What is 2+2?", "4"), ("What is 3+5?", "8"), ("What is 9-6?", "3"), ("What is 2*3?", "6")]
 

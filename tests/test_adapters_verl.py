@@ -120,11 +120,23 @@ def test_json_ground_truth_and_dict_spreading(table):
     assert compute_score("echo_json", "not json", "not json")["score"] == 1.0  # plain string: judged as is
 
 
-def test_gsm8k_maps_to_math_accuracy_with_solution_column():
-    out = compute_score("openai/gsm8k", "So the answer is \\boxed{72}.", "72")
-    assert out["score"] == 1.0 and out["judged"] is True
-    out = compute_score("openai/gsm8k", "So the answer is \\boxed{71}.", "72")
+def test_gsm8k_maps_to_numeric_answer():
+    assert resolve_data_source("openai/gsm8k").reward == "numeric_answer"
+    for text in ("48 + 24 = 72\n#### 72", "So the answer is \\boxed{72}."):
+        out = compute_score("openai/gsm8k", text, "72")
+        assert out["score"] == 1.0 and out["judged"] is True, (text, out)
+    out = compute_score("openai/gsm8k", "#### 71", "72")
     assert out["score"] == 0.0 and out["status"] == "wrong"
+    out = compute_score("openai/gsm8k", "#### 71", "seventy-two")
+    assert out == {"score": 0.0, "status": "gold_unparseable", "reason": out["reason"], "judged": False}
+
+
+def test_competition_math_maps_to_math_accuracy():
+    assert resolve_data_source("HuggingFaceH4/MATH-500").reward == "math_accuracy"
+    out = compute_score("HuggingFaceH4/MATH-500", "<think>t</think>\\boxed{\\frac{1}{2}}", "0.5")
+    assert out["score"] == 1.0, out
+    out = compute_score("aime_2024", "\\boxed{7}", "8")
+    assert out["score"] == 0.0 and out["judged"] is True
 
 
 def test_rewards_built_once_per_spec(table):

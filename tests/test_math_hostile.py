@@ -57,14 +57,14 @@ def test_hostile_batch_then_normal_samples(acc):
 
 
 def test_worker_respawned_after_timeout(acc):
-    s = acc.score("\\boxed{(10^6)!}", solution="3")
+    s = acc.score("\\boxed{9^{9^{9^9}}}", solution="3")
     assert s.status == Status.TIMEOUT and s.details["verify_seconds"] <= DEADLINE + 1.0
     assert acc.score("\\boxed{\\sqrt{9}}", solution="3").status == Status.CORRECT
 
 
 def test_timeout_value_is_configurable():
     r = get_reward("math_accuracy", timeout_seconds=1.0, timeout_value=None)
-    s = r.score("\\boxed{(10^6)!}", solution="1")
+    s = r.score("\\boxed{9^{9^{9^9}}}", solution="1")
     assert s.status == Status.TIMEOUT and s.value is None
 
 

@@ -216,3 +216,22 @@ def test_unsloth_math_preset():
     scores = {e.reward.__name__: e.reward.score(text, answer="42").value for e in stack.entries}
     assert scores == {"match_format_exactly": 3.0, "match_format_approximately": 1.5, "check_answer": 5.0,
                       "check_numbers": 3.5}
+
+
+def test_unsloth_solution_matches_notebook_regex_and_is_linear():
+    import re
+    import time
+
+    from rlvr.rewards.math import UnslothParams, notebook_solution
+
+    regex = re.compile(r"<end_working_out>.*?<SOLUTION>(.+?)</SOLUTION>[\s]{0,}$", re.DOTALL)
+    p = UnslothParams()
+    for text in ["a<end_working_out>b<SOLUTION>4</SOLUTION>", "<SOLUTION>1</SOLUTION><end_working_out><SOLUTION>2</SOLUTION>\n",
+                 "<end_working_out><SOLUTION>1</SOLUTION> x <SOLUTION>2</SOLUTION>", "<end_working_out><SOLUTION></SOLUTION>",
+                 "<end_working_out><SOLUTION>3</SOLUTION> trailing", "no tags"]:
+        m = regex.search(text)
+        assert notebook_solution(text, p) == (m.group(1) if m else None), text
+    hostile = "<end_working_out><SOLUTION>" * 50_000
+    start = time.perf_counter()
+    assert get_reward("unsloth_check_answer").score(hostile, answer="1").value == -2.0
+    assert time.perf_counter() - start < 1.0

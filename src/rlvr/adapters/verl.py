@@ -97,9 +97,11 @@ class RewardSpec:
 #: data_source (exact name or glob pattern, case-insensitive) -> how to score it. Edit freely,
 #: or use :func:`register_data_source`.
 DATA_SOURCES: dict[str, RewardSpec] = {
-    # grade-school / competition math: final answer compared with math-verify
-    "openai/gsm8k": RewardSpec("math_accuracy", ground_truth_column="solution"),
-    "gsm8k*": RewardSpec("math_accuracy", ground_truth_column="solution"),
+    # grade-school math: a plain number ("#### 72", \boxed{72} or "the answer is 72") compared exactly;
+    # the ground truth goes to numeric_answer's reference column
+    "openai/gsm8k": RewardSpec("numeric_answer"),
+    "gsm8k*": RewardSpec("numeric_answer"),
+    # competition math: final answer compared with math-verify
     "lighteval/math*": RewardSpec("math_accuracy", ground_truth_column="solution"),
     "digitallearninggmbh/math-lighteval": RewardSpec("math_accuracy", ground_truth_column="solution"),
     "huggingfaceh4/math-500": RewardSpec("math_accuracy", ground_truth_column="solution"),

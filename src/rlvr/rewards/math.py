@@ -138,6 +138,13 @@ class MathAccuracyReward(Reward):
         return self.judge_batch([sample])[0]
 
     def judge_batch(self, samples: list[Sample]) -> list[Score]:
+        try:
+            return self._judge_all(samples)
+        except Exception as exc:  # a bug must not kill a training step: every sample gets ERROR
+            error = self._internal_error(exc)
+            return [error] * len(samples)
+
+    def _judge_all(self, samples: list[Sample]) -> list[Score]:
         from rlvr.verifiers.math_equivalence import normalise_answer
         from rlvr.verifiers.math_extract import extract_answer
 
@@ -281,10 +288,23 @@ reference that is not a number -> -4.5 (``wrong``). Source: unslothai/notebooks
 ``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_answer``."""
 
 
-def _solution_regex(p: UnslothParams) -> re.Pattern[str]:
-    eos = f"(?:{re.escape(p.eos_token)})?" if p.eos_token else ""
-    return re.compile(rf"{re.escape(p.reasoning_end)}.*?{re.escape(p.solution_start)}(.+?){re.escape(p.solution_end)}"
-                      rf"[\s]{{0,}}{eos}[\s]{{0,}}$", re.DOTALL)
+def notebook_solution(text: str, p: UnslothParams) -> str | None:
+    """The notebook regex ``<end_working_out>.*?<SOLUTION>(.+?)</SOLUTION>\\s*(EOS)?\\s*$``
+    (DOTALL), evaluated in linear time: the text from the first ``<SOLUTION>`` after the first
+    ``<end_working_out>`` up to the ``</SOLUTION>`` that ends the completion."""
+    t = text.rstrip()
+    if p.eos_token and t.endswith(p.eos_token):
+        t = t[: -len(p.eos_token)].rstrip()
+    if not t.endswith(p.solution_end):
+        return None
+    body_end = len(t) - len(p.solution_end)
+    r = t.find(p.reasoning_end)
+    if r < 0:
+        return None
+    start = t.find(p.solution_start, r + len(p.reasoning_end))
+    if start < 0 or start + len(p.solution_start) >= body_end:
+        return None
+    return t[start + len(p.solution_start):body_end]
 
 
 @register("unsloth_check_answer")
@@ -293,9 +313,6 @@ class UnslothCheckAnswerReward(Reward):
     Params = UnslothParams
     params: UnslothParams
 
-    def setup(self) -> None:
-        self._regex = _solution_regex(self.params)
-
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.solution_column,)
 
@@ -303,11 +320,9 @@ class UnslothCheckAnswerReward(Reward):
         gold = _gold_text(sample, self.params.solution_column)
         if gold is None:
             return Score(None, Status.GOLD_UNPARSEABLE, "no reference answer")
-        text = sample.text[-100_000:]  # the regex is anchored at the end; bound its work
-        m = self._regex.search(text)
-        if m is None:
+        guess = notebook_solution(sample.text, self.params)
+        if guess is None:
             return Score(-2.0, Status.NO_ANSWER, "no <SOLUTION> block at the end")
-        guess = m.group(1)
         if guess == gold:
             return Score(5.0, Status.CORRECT, "exact match")
         if guess.strip() == gold.strip():
@@ -323,13 +338,13 @@ class UnslothCheckAnswerReward(Reward):
         return Score(-2.5, Status.WRONG, "wrong number")
 
 
-_FIRST_NUMBER = re.compile(r"[\d.,]{1,}")
+_FIRST_NUMBER = re.compile(r"-?[\d.,]{1,}")
 
 
 @register("unsloth_check_numbers")
 class UnslothCheckNumbersReward(Reward):
-    """Unsloth GRPO notebook ``check_numbers``: the first number after ``<SOLUTION>`` against the
-    reference. Values: no number -> -2.5 (``no_answer``); equal as floats (commas removed) ->
+    """Unsloth GRPO notebook ``check_numbers``: the first number (optional minus sign) after
+    ``<SOLUTION>`` (searched within the next 10 000 characters) against the reference. Values: no number -> -2.5 (``no_answer``); equal as floats (commas removed) ->
     3.5 (``correct``); different -> -1.5 (``wrong``); unparseable -> 0.0 (``wrong``).
     Source: unslothai/notebooks ``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_numbers``."""
 

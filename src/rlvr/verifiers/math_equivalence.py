@@ -6,15 +6,19 @@
    ``\\(...\\)``, ``\\left``/``\\right``, spacing macros, ``\\dfrac``/``\\tfrac``, newlines);
 2. **fast paths, in-process, no sympy**: identical normalised strings are ``correct``; when
    both sides are plain numbers (integers, decimals, ``1,000``, ``a/b``, ``\\frac{a}{b}``,
-   ``1e-7``) they are compared exactly with :class:`fractions.Fraction` (a decimal with at
-   least ``float_rounding`` places also matches the fraction it rounds);
+   ``1e-7``) they are compared exactly with :class:`fractions.Fraction` (see
+   :func:`compare_plain_numbers` for the rounding rules); intervals/tuples of plain numbers;
+   multiple-choice letters; a plain number against a reference whose value (or "has
+   variables") an earlier sympy comparison reported;
 3. **verdict cache** on (normalised gold, normalised answer, config), an LRU shared by the
    threads of the process;
 4. **sympy path in a worker process** (:func:`judge_pair` run by a
    :class:`~rlvr.verifiers.deadline_pool.DeadlinePool`): the gold is parsed once per worker
    (LRU), both sides are wrapped in ``$...$`` (math-verify reads LaTeX only inside math
    delimiters) and parsed LaTeX-only when they contain LaTeX, then
-   ``verify(gold, answer, strict=True, allow_set_relation_comp=False)``: **gold first**.
+   ``verify(gold, answer, strict=True, allow_set_relation_comp=False)``: **gold first**
+   (preceded by a cheap numeric proof of inequality, :func:`_numeric_mismatch`, that spares
+   ``simplify`` on most wrong answers).
    A ``True`` verdict between two numbers passes a **numeric guard** at 50 digits (exact
    values must agree to 1e-30 relative; small decimals to ``10**-float_rounding`` relative),
    which removes known false positives (``1/2004!`` vs ``1/2006!``, ``1e-7`` vs ``2e-7``).
@@ -103,7 +107,6 @@ _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-
 _FRAC_VARIANTS = re.compile(r"\\[dt]frac(?![a-zA-Z])")
 _DISPLAY = re.compile(r"\\(?:displaystyle|textstyle)(?![a-zA-Z])")
 _WS = re.compile(r"\s+")
-_TEXT_WRAPPED = re.compile(r"^\\(?:text|mathrm|textbf|mathbf)\{([^{}]*)\}$")
 
 
 def normalise_answer(s: str) -> str:
@@ -570,12 +573,10 @@ def _equal_with_imaginary_i(gold: list[Any], pred: list[Any]) -> bool:
     p = next((x for x in pred if isinstance(x, sympy.Expr)), None)
     if g is None or p is None:
         return False
-    i = sympy.Symbol("i")
     if {s.name for s in g.free_symbols} != {"i"} or {s.name for s in p.free_symbols} != {"i"}:
         return False
     gi = g.subs({s: sympy.I for s in g.free_symbols})
     pi = p.subs({s: sympy.I for s in p.free_symbols})
-    del i
     return bool(sympy.simplify(sympy.expand(gi - pi)) == 0)
 
 
