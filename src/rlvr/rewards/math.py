@@ -307,9 +307,10 @@ def notebook_solution(text: str, p: UnslothParams) -> str | None:
     return t[start + len(p.solution_start):body_end]
 
 
-@register("unsloth_check_answer")
-class UnslothCheckAnswerReward(Reward):
-    __doc__ = _CHECK_ANSWER_DOC
+class _UnslothNotebookReward(Reward):
+    """Shared column handling of the Unsloth notebook rewards: the reference comes from
+    ``solution_column``; a missing/empty reference is ``gold_unparseable`` (None)."""
+
     Params = UnslothParams
     params: UnslothParams
 
@@ -320,6 +321,17 @@ class UnslothCheckAnswerReward(Reward):
         gold = _gold_text(sample, self.params.solution_column)
         if gold is None:
             return Score(None, Status.GOLD_UNPARSEABLE, "no reference answer")
+        return self.judge_against(sample, gold)
+
+    def judge_against(self, sample: Sample, gold: str) -> Score:
+        raise NotImplementedError
+
+
+@register("unsloth_check_answer")
+class UnslothCheckAnswerReward(_UnslothNotebookReward):
+    __doc__ = _CHECK_ANSWER_DOC
+
+    def judge_against(self, sample: Sample, gold: str) -> Score:
         guess = notebook_solution(sample.text, self.params)
         if guess is None:
             return Score(-2.0, Status.NO_ANSWER, "no <SOLUTION> block at the end")
@@ -342,22 +354,13 @@ _FIRST_NUMBER = re.compile(r"-?[\d.,]{1,}")
 
 
 @register("unsloth_check_numbers")
-class UnslothCheckNumbersReward(Reward):
+class UnslothCheckNumbersReward(_UnslothNotebookReward):
     """Unsloth GRPO notebook ``check_numbers``: the first number (optional minus sign) after
     ``<SOLUTION>`` (searched within the next 10 000 characters) against the reference. Values: no number -> -2.5 (``no_answer``); equal as floats (commas removed) ->
     3.5 (``correct``); different -> -1.5 (``wrong``); unparseable -> 0.0 (``wrong``).
     Source: unslothai/notebooks ``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_numbers``."""
 
-    Params = UnslothParams
-    params: UnslothParams
-
-    def required_columns(self) -> tuple[str, ...]:
-        return (self.params.solution_column,)
-
-    def judge(self, sample: Sample) -> Score:
-        gold = _gold_text(sample, self.params.solution_column)
-        if gold is None:
-            return Score(None, Status.GOLD_UNPARSEABLE, "no reference answer")
+    def judge_against(self, sample: Sample, gold: str) -> Score:
         start = sample.text.find(self.params.solution_start)
         m = _FIRST_NUMBER.search(sample.text, start + len(self.params.solution_start), start + 10_000) if start >= 0 else None
         if m is None:
