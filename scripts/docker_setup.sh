@@ -17,7 +17,7 @@ IMAGE=${RLVR_SANDBOX_IMAGE:-rlvr-sandbox:latest}
 t0=$(date +%s)
 
 need_pkgs=()
-command -v docker >/dev/null 2>&1 || need_pkgs+=(docker.io)
+command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)  # the image may ship a docker CLI without the engine
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "[docker_setup] apt-get install ${need_pkgs[*]}"
