@@ -156,8 +156,8 @@ class Reward:
 
     # ----------------------------------------------------------------- public API
     def score(self, completion: Any, *, prompt: Any = None, completion_ids: Sequence[int] | None = None, **fields: Any) -> Score:
-        """Judge one completion. ``fields`` are this sample's column values (e.g. ``solution="42"``)."""
-        self._check_columns(fields.keys())
+        """Judge one completion. ``fields`` are this sample's column values (e.g. ``solution="42"``).
+        A missing required column raises :class:`MissingColumnError` (checked in ``build_samples``)."""
         return self.score_batch([completion], prompts=[prompt], completion_ids=[completion_ids], **{k: [v] for k, v in fields.items()})[0]
 
     def score_batch(
