@@ -1,8 +1,9 @@
 """Verdict accuracy of rlvr's ``math_accuracy`` against human/third-party labels, side by side
 with plain ``math_verify.verify(parse(gold), parse(pred))`` and TRL's ``accuracy_reward``.
 
-Data: ``shared/benchmarks/math/labelled_pairs.jsonl`` (beside the repository; rows with
-``exclude`` are skipped). Each prediction is an answer string; rlvr and TRL get it as a
+Data: ``tests/data/math_labelled_pairs.jsonl`` (a copy of the shared labelled maths pairs;
+rows with ``exclude`` are skipped; fields ``id``, ``prediction``, ``gold``, ``expected``, ``set``,
+``split``, ``tags``, ``exclude``, ``source``, ``note``). Each prediction is an answer string; rlvr and TRL get it as a
 completion ``\\boxed{prediction}`` (as is when it already holds a ``\\boxed`` or a think
 block); plain math-verify gets the raw strings. rlvr runs with its defaults except
 ``max_answer_chars=20000``: some regression "answers" are whole worked solutions.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -28,17 +28,13 @@ TARGETS = {"independent": {"accuracy": 0.90, "precision": 0.97}, "regression": {
 
 
 def find_dataset(explicit: str | None = None) -> Path:
+    """``--data``, else the copy in the repository (``tests/data/math_labelled_pairs.jsonl``)."""
     candidates = [Path(explicit)] if explicit else []
-    env = os.environ.get("RLVR_SHARED_DIR")
-    if env:
-        candidates.append(Path(env) / "benchmarks/math/labelled_pairs.jsonl")
-    candidates += [REPO.parent / "shared/benchmarks/math/labelled_pairs.jsonl",
-                   REPO / "shared/benchmarks/math/labelled_pairs.jsonl"]
+    candidates.append(REPO / "tests/data/math_labelled_pairs.jsonl")
     for c in candidates:
         if c.is_file():
             return c
-    raise SystemExit("labelled_pairs.jsonl not found; looked in: " + ", ".join(map(str, candidates))
-                     + " (set RLVR_SHARED_DIR or pass --data)")
+    raise SystemExit("labelled pairs not found; looked in: " + ", ".join(map(str, candidates)) + " (pass --data)")
 
 
 def split_name(row: dict) -> str:

@@ -47,7 +47,7 @@ if docker image inspect "$IMAGE" >/dev/null 2>&1; then
 else
   echo "[docker_setup] building $IMAGE offline"
   if command -v rlvr >/dev/null 2>&1; then
-    $SUDO rlvr sandbox build --offline --tag "$IMAGE"
+    $SUDO "$(command -v rlvr)" sandbox build --offline --tag "$IMAGE"  # full path: sudo resets PATH (venv)
   else
     $SUDO "$PY" -m rlvr.sandbox.cli build --offline --tag "$IMAGE"
   fi

@@ -1,15 +1,48 @@
 #!/usr/bin/env bash
-# Set up a fresh machine to run rlvr's whole test suite: Python deps (CPU torch pinned, so the
-# TRL extra does not drag in CUDA wheels), the Docker engine and the offline sandbox image.
-# Idempotent: safe to re-run.
+# Set up a machine to run rlvr's whole test suite: Python deps into the active virtual environment
+# (torch pinned and installed first, CPU build where one is reachable), the Docker engine and the
+# offline sandbox image. Idempotent: safe to re-run.
+#
+# Run it inside a virtual environment (README: `python3 -m venv .venv && . .venv/bin/activate`):
+# Debian/Ubuntu's system Python refuses `pip install` outside one (PEP 668).
+#
+# Environment:
+#   PYTHON           interpreter to install into (default: python3, i.e. the venv's once activated)
+#   TORCH_INDEX_URL  index to take torch from, e.g. PyTorch's CPU-only wheel index on a machine
+#                    without a GPU (the "CPU" --index-url of PyTorch's install selector), or one of
+#                    its CUDA indexes for a specific CUDA version
+#   RLVR_TORCH       torch requirement (default torch==2.13.0); "skip" keeps the torch you have
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-echo "[setup] python deps"
-# torch first and pinned: anything that resolves torch from scratch pulls GBs of CUDA packages.
-"$PY" -m pip install -q "torch==2.13.0"
-"$PY" -m pip install -q -e ".[dev,trl,lang]" "torch==2.13.0"
+TORCH_REQ=${RLVR_TORCH:-torch==2.13.0}
+pip_install() { "$PY" -m pip install -q "$@"; }
+
+if [ -z "${VIRTUAL_ENV:-}${CONDA_PREFIX:-}" ] && [ "${CI:-}" != "true" ]; then
+  echo "[setup] note: no virtual environment is active; on Debian/Ubuntu pip refuses system installs" \
+       "(PEP 668). Run: python3 -m venv .venv && . .venv/bin/activate" >&2
+fi
+
+echo "[setup] python deps ($("$PY" -c 'import sys; print(sys.prefix)'))"
+# torch first and pinned: resolving it as a dependency of trl would pick the newest release, and
+# on Linux the public index's default build is the CUDA one (GBs of nvidia-* wheels).
+if [ "$TORCH_REQ" = "skip" ]; then
+  echo "[setup] RLVR_TORCH=skip: keeping $("$PY" -c 'import torch; print(torch.__version__)')"
+  TORCH_REQ=torch
+elif [ -n "${TORCH_INDEX_URL:-}" ]; then
+  pip_install "$TORCH_REQ" --index-url "$TORCH_INDEX_URL"
+elif command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  pip_install "$TORCH_REQ"                       # a GPU: the default (CUDA) build is the right one
+elif pip_install "${TORCH_REQ}+cpu" 2>/dev/null; then
+  :                                              # a CPU build is reachable (local wheel, CPU index)
+else
+  echo "[setup] no GPU and no CPU build of $TORCH_REQ reachable: installing the default build" \
+       "(works on CPU, but large). To avoid that, set TORCH_INDEX_URL to PyTorch's CPU wheel index." >&2
+  pip_install "$TORCH_REQ"
+fi
+# The same requirement again, so resolving the extras keeps the torch installed above.
+pip_install -e ".[dev,trl,lang]" "$TORCH_REQ"
 
 echo "[setup] docker engine + sandbox image"
 bash scripts/docker_setup.sh

@@ -70,9 +70,13 @@ PLUGIN_SOURCE = textwrap.dedent('''
 
     @register("cli_test_batch")
     class BatchSizeReward(Reward):
-        """Test reward: the number of completions in its score_batch call; raises on BOOM-CLI-TEST."""
+        """Test reward: the number of completions in its score_batch call; raises on BOOM-CLI-TEST;
+        kills its own process on DIE-CLI-TEST (a worker dying)."""
 
         def judge_batch(self, samples):
+            if any("DIE-CLI-TEST" in s.text for s in samples):
+                import os, signal
+                os.kill(os.getpid(), signal.SIGKILL)
             if any("BOOM-CLI-TEST" in s.text for s in samples):
                 raise RuntimeError("boom")
             return [Score(float(len(samples)), Status.OK, "") for _ in samples]

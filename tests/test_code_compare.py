@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from rlvr.verifiers.code_compare import (
     CompareOptions,
+    LongInt,
+    float_close,
     compare_stdout,
     compare_value,
     parse_json_value,
@@ -140,10 +143,89 @@ class TestValues:
         assert not compare_value("not json", 1).passed
         assert not compare_value("[" * 100000, [1]).passed
 
-    def test_parse_big(self):
+    def test_parse_big_keeps_long_ints_as_text(self):
         digits = "9" * 18000
-        assert parse_json_value("[" + digits + "]") == [10**18000 - 1]
-        assert parse_json_value("-" + digits) == -(10**18000 - 1)
+        parsed = parse_json_value("[" + digits + "]")
+        assert isinstance(parsed[0], LongInt) and parsed[0] == digits
+        assert parse_json_value("-" + digits).digits == 18000
+        assert parse_json_value("[12, 3.5]") == [12, 3.5]
+        # ... and they still compare exactly against big expected integers
+        assert compare_value("[" + digits + "]", [10**18000 - 1]).passed
+        assert compare_value("-" + digits, -(10**18000 - 1)).passed
+        assert not compare_value(digits, -(10**18000 - 1)).passed
+        assert not compare_value(digits[:-1] + "8", 10**18000 - 1).passed
+        assert not compare_value(digits + "9", 10**18000 - 1).passed
+
+
+class TestHostCostIsBounded:
+    """Issue 9 item 3: what a program sends can cost the host a parse, never seconds of CPU."""
+
+    def test_eight_million_digit_result_is_a_quick_mismatch(self):
+        huge = "7" * 8_000_000
+        for expected in (1, 10**5000, 1.5, [1], "7"):
+            t0 = time.perf_counter()
+            assert not compare_value(huge, expected).passed
+            assert time.perf_counter() - t0 < 1.0, expected
+
+    def test_many_long_ints(self):
+        text = "[" + ",".join(["9" * 4400] * 1800) + "]"  # ~8 MB
+        t0 = time.perf_counter()
+        assert not compare_value(text, [1] * 1800).passed
+        assert time.perf_counter() - t0 < 1.0
+
+    def test_long_float_token_on_stdout(self):
+        t0 = time.perf_counter()
+        assert not ok("1" * 8_000_000 + "\n", "1.5")
+        assert not ok("0." + "0" * 5000 + "1\n", "1e-9")
+        assert time.perf_counter() - t0 < 1.0
+
+    def test_int_too_big_for_a_float(self):
+        assert not compare_value("1" + "0" * 400, 1.5).passed  # float() would overflow
+        assert not compare_value("[" + "1" + "0" * 400 + "]", [2.0]).passed
+
+    def test_deep_nesting_is_a_mismatch(self):
+        for text in ("[" * 100000 + "]" * 100000, '{"a":' * 50000 + "1" + "}" * 50000):
+            assert not compare_value(text, [1]).passed
+
+    def test_raising_checker_rejects(self):
+        def fragile(stdin, expected, actual):
+            return float(actual) == float(expected)
+
+        assert not compare_stdout("garbage\n", "1.0", options=CompareOptions(checker=fragile)).passed
+        assert compare_stdout("1.0\n", "1.0", options=CompareOptions(checker=fragile)).passed
+        assert not compare_value('"x"', 1.0, options=CompareOptions(checker=fragile)).passed
+
+
+class TestTinyExpectedFloats:
+    """Issue 9 item 6: |a-b| <= max(rel_tol*|b|, min(abs_tol, |b|/2)); 0 never matches a tiny b."""
+
+    def test_zero_does_not_match_a_tiny_expected_value(self):
+        assert not ok("0\n", "1e-09")
+        assert not ok("0.0\n", "0.000000001")
+        assert not ok("-1e-09\n", "1e-09")
+        assert not compare_value("0", 1e-9).passed
+        assert not compare_value("0.0", 1e-9).passed
+        assert not compare_value("[0.0]", [3e-8]).passed
+
+    def test_tiny_values_close_to_expected_pass(self):
+        assert ok("1.0000004e-09\n", "1e-09")
+        assert ok("1.4e-09\n", "1e-09")  # within half of it
+        assert compare_value("1.0000000001e-09", 1e-9).passed
+
+    def test_absolute_tolerance_still_applies_to_zero_and_normal_values(self):
+        assert ok("1e-9\n", "0.0")
+        assert ok("0.0000005\n", "0.0")
+        assert not ok("0.000002\n", "0.0")
+        assert ok("0.5000009\n", "0.5")  # absolute 1e-6
+        assert not ok("0.500002\n", "0.5")
+        assert ok("1000000.9\n", "1000000.0")  # relative 1e-6 of 1e6 = 1.0
+        assert not ok("1000001.1\n", "1000000.0")
+
+    def test_rule_is_max_not_sum(self):
+        # abs_tol + rel_tol*|b| would accept 1.0000019 for 1.0; max(1e-6, 1e-6) does not
+        assert not ok("1.0000019\n", "1.0")
+        assert ok("1.0000009\n", "1.0")
+        assert float_close(3.5e-6, 4e-6) and not float_close(0.0, 4e-6) and not float_close(2e-6, 4e-6)
 
 
 @pytest.mark.parametrize("expected", ["1.5", "-2.0", ".5", "1e3", "3.", "-1.5E-3"])

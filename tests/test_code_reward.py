@@ -144,3 +144,45 @@ def test_open_r1_code_preset():
     good = "<think>\nadd\n</think>\n<answer>\n```python\na, b = map(int, input().split())\nprint(a + b)\n```\n</answer>"
     total = stack(completions=[good], verification_info=[INFO])
     assert total[0] == pytest.approx(1.1)
+
+
+class TestBackendChoice:
+    """Issue 9 item 5: backend="auto" never falls back to the local backend unless opted in."""
+
+    MISSING = "rlvr-no-such-image:never"
+
+    def test_auto_is_an_error_when_docker_is_not_usable(self, monkeypatch):
+        from rlvr.sandbox import ALLOW_LOCAL_ENV, SandboxUnavailableError, get_backend
+
+        monkeypatch.delenv(ALLOW_LOCAL_ENV, raising=False)
+        with pytest.raises(SandboxUnavailableError, match="allow_local_fallback"):
+            get_backend("auto", image=self.MISSING)
+        r = get_reward("code_tests", backend="auto", image=self.MISSING)
+        score = r.score(GOOD, verification_info=INFO)
+        assert score.value is None and score.status == Status.SANDBOX_ERROR
+        assert "allow_local_fallback" in score.reason and score.details.get("backend") != "local"
+
+    def test_opt_in_falls_back_loudly(self, monkeypatch, caplog):
+        from rlvr.sandbox import ALLOW_LOCAL_ENV, get_backend
+
+        monkeypatch.delenv(ALLOW_LOCAL_ENV, raising=False)
+        with caplog.at_level("WARNING", logger="rlvr.sandbox"):
+            b = get_backend("auto", allow_local_fallback=True, image=self.MISSING, size=1)
+        assert b.name == "local"
+        assert any("FALLING BACK" in rec.getMessage() and "NOT a security boundary" in rec.getMessage()
+                   for rec in caplog.records)
+        r = get_reward("code_tests", backend="auto", image=self.MISSING, allow_local_fallback=True, pool_size=1)
+        assert r(completions=[GOOD], verification_info=[INFO]) == [1.0]
+        monkeypatch.setenv(ALLOW_LOCAL_ENV, "1")
+        assert get_backend("auto", image=self.MISSING, size=1) is b
+
+
+def test_submission_caused_failures_are_zero_not_none():
+    """Issue 9 item 2 at the reward level: the harness's old infrastructure exit code, a report
+    that breaks a JSON reader and an 8-million-digit claim are failed tests (0.0), not None."""
+    info = {"test_cases": [{"input": [], "output": [1, 2], "type": "function_call", "fn_name": "f"}]}
+    hostile = ["import os\nos._exit(71)\n", "import os\nos.write(3, b'[' * 100000)\nos._exit(0)\n",
+               "import os\nos.write(3, b'V' + b'7' * 8000000)\nos._exit(0)\n",
+               "import os\nos.write(3, b'{\"value\": \"' + b'7' * 8000000 + b'\"}')\nos._exit(0)\n"]
+    comps = ["```python\n" + code + "```" for code in hostile]
+    assert reward()(completions=comps, verification_info=[info] * len(comps)) == [0.0] * len(comps)

@@ -118,8 +118,8 @@ def test_score_coerces_numbers_and_rejects_non_finite():
           {"role": "assistant", "content": "a2"}], "a2"),
         ([{"role": "user", "content": "q"}], ""),  # no assistant turn
         ([{"content": "no roles"}], "no roles"),
-        ([{"role": "assistant", "content": "X", "reasoning_content": "R"}], "<think>R</think>X"),
-        ([{"role": "assistant", "content": "X", "thinking": "R"}], "<think>R</think>X"),
+        ([{"role": "assistant", "content": "X", "reasoning_content": "R"}], "<think>\nR\n</think>\nX"),
+        ([{"role": "assistant", "content": "X", "thinking": "R"}], "<think>\nR\n</think>\nX"),
         ([{"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "image"},
                                             {"type": "text", "text": "b"}]}], "ab"),
         ([], ""),
@@ -138,7 +138,18 @@ def test_completion_text_rejects_unreadable(bad):
 
 def test_completion_text_custom_think_tag():
     msg = [{"role": "assistant", "content": "X", "reasoning_content": "R"}]
-    assert completion_text(msg, think_tag="reasoning") == "<reasoning>R</reasoning>X"
+    assert completion_text(msg, think_tag="reasoning") == "<reasoning>\nR\n</reasoning>\nX"
+
+
+def test_reasoning_content_rebuilt_in_the_open_r1_layout():
+    # transformers' response parsing strips both parts; the open-r1 regex needs one newline per tag side
+    from rlvr import get_reward
+
+    parsed = [{"role": "assistant", "reasoning_content": "2 + 2 = 4", "content": "<answer>\n4\n</answer>"}]
+    assert completion_text(parsed) == "<think>\n2 + 2 = 4\n</think>\n<answer>\n4\n</answer>"
+    unstripped = [{"role": "assistant", "reasoning_content": "\n2 + 2 = 4\n", "content": "\n<answer>\n4\n</answer>"}]
+    assert completion_text(unstripped) == completion_text(parsed)
+    assert get_reward("format", layout="open_r1").score(parsed).value == 1.0
 
 
 def test_prompt_text_takes_last_user_message_and_never_raises():

@@ -29,6 +29,12 @@ def _fuzzable() -> list[str]:
 
 
 REWARDS = _fuzzable()
+#: Rewards that need one of several column layouts instead of fixed required columns.
+_LAYOUT_COLUMNS = {"ifeval": ("ground_truth", "instruction_id_list", "kwargs")}
+
+
+def _columns(name: str, reward) -> tuple[str, ...]:
+    return tuple(reward.required_columns()) + _LAYOUT_COLUMNS.get(name, ())
 
 # ----------------------------------------------------------------------------- strategies
 _tags = st.sampled_from(["<think>", "</think>", "<answer>", "</answer>", "\\boxed{", "}", "```python\n", "```",
@@ -94,7 +100,7 @@ def test_there_are_rewards_to_fuzz():
 @pytest.mark.parametrize("name", REWARDS)
 def test_reward_survives_fuzzed_batches(name):
     reward = get_reward(name)
-    columns = reward.required_columns()
+    columns = _columns(name, reward)
 
     @settings(max_examples=25, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -117,7 +123,7 @@ _HUGE = (
 def test_reward_survives_a_10mb_completion(name):
     assert len(_HUGE) > 5_000_000
     reward = get_reward(name)
-    columns = {c: ["42", None] for c in reward.required_columns()}
+    columns = {c: ["42", None] for c in _columns(name, reward)}
     t = time.perf_counter()
     values = reward(prompts=["p", "p"], completions=[_HUGE, [{"role": "assistant", "content": _HUGE + "\ud800"}]],
                     completion_ids=[list(range(1000)), None], **columns)
@@ -135,7 +141,7 @@ def test_reward_uses_trainer_hooks_consistently(name):
     for completions in (["<think>a</think><answer>1</answer>", "", None], [[{"role": "assistant", "content": "x"}]]):
         n = len(completions)
         extra, metrics = [], []
-        columns = {c: ["1"] * n for c in reward.required_columns()}
+        columns = {c: ["1"] * n for c in _columns(name, reward)}
         values = reward(prompts=["p"] * n, completions=completions, completion_ids=[[1, 2]] * n,
                         log_extra=lambda col, vals: extra.append((col, vals)),
                         log_metric=lambda key, val: metrics.append((key, val)), trainer_state=None, **columns)

@@ -1,35 +1,18 @@
 """math_accuracy meets its verdict-accuracy targets on the labelled benchmark.
 
-The data lives in ``shared/benchmarks/math/labelled_pairs.jsonl`` beside the repository (CI
-checks ``shared/`` out next to the clone). A missing dataset is a failure, not a silent skip;
-set ``RLVR_ALLOW_MISSING_SHARED=1`` to skip instead (e.g. a source-only checkout).
+The labelled pairs are a copy, inside the repository, of the shared maths benchmark
+(``tests/data/math_labelled_pairs.jsonl``: 642 rows, see ``benchmarks/bench_math_accuracy.py``
+for the fields); the test reads nothing outside the repository.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
-RELATIVE = Path("benchmarks/math/labelled_pairs.jsonl")
-
-
-def _dataset() -> Path:
-    roots = [Path(os.environ["RLVR_SHARED_DIR"])] if os.environ.get("RLVR_SHARED_DIR") else []
-    roots += [REPO.parent / "shared", REPO / "shared"]
-    for root in roots:
-        if (root / RELATIVE).is_file():
-            return root / RELATIVE
-    message = ("labelled maths benchmark not found; looked for " + ", ".join(str(r / RELATIVE) for r in roots)
-               + ". Check out shared/ beside the repository, set RLVR_SHARED_DIR, or set "
-               "RLVR_ALLOW_MISSING_SHARED=1 to skip this test.")
-    if os.environ.get("RLVR_ALLOW_MISSING_SHARED"):
-        pytest.skip(message)
-    pytest.fail(message)
+DATA = Path(__file__).resolve().parent / "data" / "math_labelled_pairs.jsonl"
 
 
 def _bench_module():
@@ -40,9 +23,14 @@ def _bench_module():
     return module
 
 
+def test_labelled_data_is_inside_the_repository():
+    assert DATA.is_file() and REPO in DATA.resolve().parents
+    assert _bench_module().find_dataset() == DATA
+
+
 def test_math_accuracy_meets_targets():
     bench = _bench_module()
-    rows = [json.loads(line) for line in _dataset().read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     rows = [r for r in rows if not r.get("exclude")]
     predicted, _status, _seconds = bench.run_rlvr(rows)
     by_split: dict[str, list[tuple[bool, bool]]] = {"independent": [], "regression": []}

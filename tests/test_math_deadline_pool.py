@@ -102,3 +102,94 @@ def test_pool_inherited_through_fork_restarts_in_child(sleep_pool):
     assert os.read(read, 100).decode() == "ok,timeout"
     os.close(read)
     assert sleep_pool.run([0], timeout=1)[0].status == "ok"  # the parent's workers are intact
+
+
+# ----------------------------------------------------------------------------- batch budget, preemption
+def test_batch_budget_bounds_the_whole_call():
+    pool = DeadlinePool("time:sleep", workers=2, preempt_after=None)  # no parking: a plain queue
+    try:
+        pool.run([0], timeout=1)  # started
+        start = time.monotonic()
+        out = pool.run([0, 30, 30, 0, 0], timeout=20, budget=2.0)
+        elapsed = time.monotonic() - start
+        assert elapsed < 2.0 + 1.0, elapsed
+        assert [o.status for o in out] == ["ok"] + ["timeout"] * 4
+        assert all(o.budget_exhausted for o in out[1:])
+        assert "before this task started" in out[4].error and "finished" in out[1].error
+        assert [o.status for o in pool.run([0, 0], timeout=1)] == ["ok", "ok"]  # healthy afterwards
+    finally:
+        pool.close()
+
+
+def test_slow_tasks_are_parked_so_the_queue_moves():
+    # one worker, a task that would hold it for 30 s in front of quick ones: the quick ones
+    # finish right away (the slow one is parked after preempt_after seconds), and the call
+    # ends at the budget, not after the slow task
+    pool = DeadlinePool("time:sleep", workers=1, preempt_after=0.2)
+    try:
+        pool.run([0], timeout=1)
+        start = time.monotonic()
+        out = pool.run([30, 0.01, 0.01, 0.01], timeout=20, budget=3.0)
+        assert [o.status for o in out] == ["timeout", "ok", "ok", "ok"]
+        assert out[0].budget_exhausted and time.monotonic() - start < 4.0
+    finally:
+        pool.close()
+
+
+def test_parked_processes_are_bounded_and_cleaned_up():
+    pool = DeadlinePool("time:sleep", workers=1, preempt_after=0.1, max_parked=2)
+    try:
+        out = pool.run([30, 30, 30, 30, 0], timeout=1.0, budget=6.0)
+        # at most 1 running + 2 parked: the last two slow tasks run in turn to their deadline
+        assert [o.status for o in out] == ["timeout"] * 4 + ["ok"]
+        assert all(not o.budget_exhausted for o in out[:4])  # each hit its own 1 s deadline
+        assert all(o.seconds < 1.0 + 0.5 for o in out[:4])  # running time, parked time excluded
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_replacement_workers_are_forked_warm():
+    # the maths initializer (sympy imports and a warm-up: about a second) runs once, in the
+    # template; a replacement worker is a fork of it, not a fresh interpreter
+    pool = DeadlinePool("time:sleep", workers=1, initializer="rlvr.verifiers.math_equivalence:_start_worker")
+    try:
+        pool.run([0], timeout=1)
+        start = time.monotonic()
+        out = pool.run([5, 5, 5, 0], timeout=0.2)  # three kills, three replacements
+        assert [o.status for o in out] == ["timeout"] * 3 + ["ok"]
+        assert time.monotonic() - start < 0.2 * 3 + 1.0
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_no_worker_outlives_a_killed_owner_even_parked_ones():
+    import signal
+    import subprocess
+    import sys
+
+    owner = subprocess.Popen([sys.executable, "-c", (
+        "import threading, time\n"
+        "from rlvr.verifiers.deadline_pool import DeadlinePool\n"
+        "pool = DeadlinePool('time:sleep', workers=1, preempt_after=0.1)\n"
+        "threading.Thread(target=pool.run, args=([30, 30, 30] + [0.2] * 40, 60), daemon=True).start()\n"
+        "time.sleep(1.5)\n"
+        "print(pool._template.proc.pid, flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        group = int(owner.stdout.readline())  # the template leads the workers' process group
+        os.killpg(group, 0)  # alive now, with parked workers in it
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return  # the whole group is gone
+            time.sleep(0.1)
+        os.killpg(group, signal.SIGKILL)  # do not leak them from the test run
+        pytest.fail("workers outlived their owner")
+    finally:
+        owner.kill()

@@ -97,8 +97,37 @@ def test_final_box_group():
     "<think>" * 100_000 + "</think>" + "\\boxed{1}" * 50_000,
     "the answer is " * 70_000,
     "#### " * 200_000,
+    "the answer is " + "\\(" * 300_000,        # unclosed math spans after an answer phrase
+    "\\boxed{1} The final answer is " + "$$ " * 300_000,
 ])
 def test_megabyte_inputs_are_linear(text):
     start = time.perf_counter()
     extract_answer(text)
     assert time.perf_counter() - start < 2.0
+
+
+# ----------------------------------------------------------------------------- answer phrase ends with its sentence
+NOTES = " Note: " + "we double-checked every step of this computation. " * 40
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("The final answer is $42$. I hope it is correct." + NOTES, "42"),
+    ("Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct." + NOTES, "\\frac{1}{2}"),
+    ("The final answer is 7 I hope it is correct. Also see below", "7"),
+    ("The answer is 3.5. Next we check it.", "3.5"),
+    ("The answer is $1$ and $2$. Both roots check out.", "$1$ and $2$"),
+    ("The answer is \\(x^2\\). Done", "\\(x^2\\)"),  # delimiters go in normalisation
+    ("\\boxed{255} is intermediate. The final answer is $10455$. I hope it is correct." + NOTES, "10455"),
+])
+def test_answer_phrase_ends_with_its_math_span_or_sentence(text, answer):
+    ex = extract_answer(text)
+    assert ex.answer == answer, ex
+
+
+def test_notes_on_the_same_line_score_like_notes_on_the_next_line():
+    from rlvr import get_reward
+
+    acc = get_reward("math_accuracy")
+    one_line = "The final answer is $42$. I hope it is correct." + NOTES
+    two_lines = "The final answer is $42$. I hope it is correct.\n" + NOTES
+    assert acc.score(one_line, solution="42").value == acc.score(two_lines, solution="42").value == 1.0

@@ -91,3 +91,44 @@ def test_called_from_asyncio_background_thread(acc):
         return await asyncio.gather(*calls)
 
     assert asyncio.run(main()) == [[1.0, 0.0]] * 3
+
+
+# ----------------------------------------------------------------------------- a hostile GRPO group
+POWER_TOWERS = ["9^{9^{9^9}}", "9^{9^{9^{9}}}+1", "7^{7^{7^7}}", "3^{3^{3^{3^3}}}", "5^{5^{5^5}}", "6^{6^{6^6}}",
+                "\\sqrt{9^{9^{9^9}}}", "(9^{9^9})!"]
+
+
+def test_hostile_answers_cannot_stall_a_batch():
+    """8 power towers among 56 ordinary answers in one call: the call ends within its batch
+    budget (default 2 x the per-comparison deadline) + 1 s, the towers are ``timeout`` (0.0),
+    and every ordinary answer gets its real verdict (they are not queued behind the towers)."""
+    deadline = 4.0
+    acc = get_reward("math_accuracy", timeout_seconds=deadline)
+    assert acc.verifier.budget_for(64) == 2 * deadline  # the default budget of this call
+    acc.score("\\boxed{x+1}", solution="1+x")  # workers started (start-up is not what is measured)
+    completions, golds, expected = [], [], []
+    for k in range(2, 30):  # 56 answers that need sympy (no string or number fast path)
+        completions += [f"\\boxed{{(x+{k})^2}}", f"\\boxed{{{k}\\sqrt{{2}}}}"]
+        golds += [f"x^2+{2 * k}x+{k * k}", f"\\sqrt{{{2 * k * k + (k % 3 == 0)}}}"]
+        expected += [Status.CORRECT, Status.WRONG if k % 3 == 0 else Status.CORRECT]
+    for i, tower in enumerate(POWER_TOWERS):  # spread over the batch, as in a GRPO group
+        completions.insert(7 * i, f"\\boxed{{{tower}}}")
+        golds.insert(7 * i, "2")
+        expected.insert(7 * i, Status.TIMEOUT)
+    start = time.monotonic()
+    scores = acc.score_batch(completions, solution=golds)
+    elapsed = time.monotonic() - start
+    assert elapsed <= 2 * deadline + 1.0, elapsed
+    assert [s.status for s in scores] == expected, [(c, s.status.value) for c, s in zip(completions, scores)]
+    assert all(s.value == 0.0 for s, e in zip(scores, expected) if e == Status.TIMEOUT)
+    # a later call is not poisoned: budget timeouts are not cached, the pool is healthy
+    assert acc.score("\\boxed{(x+2)^2}", solution="x^2+4x+4").status == Status.CORRECT
+
+
+def test_batch_budget_is_a_parameter():
+    r = get_reward("math_accuracy", timeout_seconds=4, batch_budget_seconds=5, workers=3, max_parked=2)
+    assert (r.verifier.budget_for(64), r.verifier.workers, r.verifier.max_parked) == (5, 3, 2)
+    assert get_reward("math_accuracy", timeout_seconds=4, batch_budget_seconds=0).verifier.budget_for(64) is None
+    auto = get_reward("math_accuracy", timeout_seconds=10).verifier
+    assert auto.budget_for(64) == 20  # a GRPO step: 2 x the deadline
+    assert auto.budget_for(1000) == 125  # an offline batch is not cut short by a step's budget

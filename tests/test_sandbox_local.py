@@ -103,3 +103,127 @@ def test_parallel_submissions_share_the_pool(local):
     with ThreadPoolExecutor(8) as ex:
         assert all(ex.map(job, range(24)))
     assert local.pool.alive_count <= local.pool.size
+
+
+# ---------------------------------------------------------------------------- issue 9 (local backend)
+READ_ANCESTOR_MEMORY = r'''
+import os, re
+found = ""
+pid = os.getpid()
+for _ in range(4):  # the harness, then the process that holds the expected outputs, and above
+    pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    if pid <= 1:
+        break
+    try:
+        mem = open(f"/proc/{pid}/mem", "rb", 0)
+        maps = open(f"/proc/{pid}/maps").read().splitlines()
+    except OSError:
+        continue
+    for line in maps:
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if "r" not in line.split()[1] or hi - lo > 1 << 28:
+            continue
+        try:
+            mem.seek(lo)
+            m = re.search(rb"LOCAL_SECRET_[0-9a-f]{16}", mem.read(hi - lo))
+        except (OSError, ValueError, OverflowError):
+            continue
+        if m:
+            found = m.group().decode()
+            break
+    if found:
+        break
+print(found)
+'''
+
+
+def test_solution_cannot_read_expected_outputs_from_ancestor_memory(local):
+    """Issue 9 item 5: /proc/PPID/mem (and the trainer above it) is not readable by the solution."""
+    import secrets
+
+    secret = "LOCAL_SECRET_" + secrets.token_hex(8)
+    res = run(local, READ_ANCESTOR_MEMORY, [stdio_case("", secret + "\n")], limits=Limits(cpu_s=4, wall_s=8))
+    assert res.sandbox_error is None, res.to_dict()
+    assert not res.tests[0].passed, "the solution read the expected output from an ancestor's memory"
+
+
+def test_solution_cannot_signal_the_harness_or_trainer(local):
+    code = ("import os, signal\nhits = 0\nfor pid in (os.getppid(), %d):\n    try:\n        os.kill(pid, 0); hits += 1\n"
+            "    except OSError:\n        pass\nprint(hits)\n" % os.getpid())
+    res = run(local, code, [stdio_case("", "0\n")])
+    assert res.all_passed, res.to_dict()
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_multithreaded_solutions_pass(local, threads):
+    """Issue 9 item 4: threads fit in the address-space limit (threading and concurrent.futures)."""
+    code = (f"import threading\nfrom concurrent.futures import ThreadPoolExecutor\nn = int(input())\nout = [0] * {threads}\n"
+            f"def work(i):\n    out[i] = sum(len([j] * 10000) for j in range(n))\n"
+            f"ts = [threading.Thread(target=work, args=(i,)) for i in range({threads})]\n"
+            "[t.start() for t in ts]\n[t.join() for t in ts]\n"
+            f"with ThreadPoolExecutor({threads}) as ex:\n    print(sum(out), sum(ex.map(lambda x: x * x, range(n))))\n")
+    res = run(local, code, [stdio_case("100\n", f"{threads * 1000000} 328350\n")], limits=Limits(cpu_s=4, wall_s=8))
+    assert res.all_passed, res.to_dict()
+
+
+def test_exit_code_71_and_garbage_reports_are_failures_not_sandbox_errors(local):
+    """Issue 9 item 2 on the local backend."""
+    for code in ("import os\nos._exit(71)\n", "import os\nos.write(3, b'V' + b'[' * 100000)\nos._exit(0)\n",
+                 "import os\nos.write(3, b'E' + b'[' * 3000)\nos._exit(0)\n"):
+        res = run(local, code, [call_case("f", [], 1)])
+        assert res.sandbox_error is None and not res.tests[0].passed, (code, res.to_dict())
+
+
+SWEEP_PROBE = r'''
+import json, os, subprocess, sys
+from rlvr.sandbox import harness
+h = harness.Harness()
+w = os.path.join(os.environ["RLVR_SANDBOX_WORKROOT"], "w")
+out = {"initial": [h.leftovers(), h.sweep(2.0)]}
+os.makedirs(w)
+os.chdir(w)
+for _ in range(3000):  # deeper than PATH_MAX and Python's recursion limit
+    os.mkdir("a")
+    os.chdir("a")
+open("f", "w").write("x")
+os.chmod(".", 0)
+os.chdir("/")
+proc = subprocess.Popen(["sleep", "30"])
+out["found"] = h.leftovers()
+out["pid"] = proc.pid
+out["swept"] = h.sweep(5.0)
+try:
+    os.kill(proc.pid, 0)
+    out["alive"] = True
+except ProcessLookupError:
+    out["alive"] = False
+out["w_exists"] = os.path.exists(w)
+print(json.dumps(out))
+'''
+
+
+def test_sweep_verdict_comes_from_looking(tmp_path):
+    """The harness's sweep reports clean only when its verifier finds nothing left: leftovers
+    (files of any depth and mode, live processes) are listed until they are really gone.
+    Runs in its own process: the sweep kills every child of the process it runs in."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, RLVR_SANDBOX_WORKROOT=str(tmp_path / "root"), RLVR_SANDBOX_NO_DROP="1")
+    cp = subprocess.run([sys.executable, "-c", SWEEP_PROBE], env=env, capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0, cp.stderr
+    out = json.loads(cp.stdout)
+    assert out["initial"] == [[], [True, []]]
+    assert any(x.startswith("file ") for x in out["found"]), out
+    assert f"process {out['pid']}" in out["found"], out
+    assert out["swept"] == [True, []] and not out["alive"] and not out["w_exists"], out
+
+
+def test_oversized_or_odd_programs_fail_without_sandbox_error(local):
+    """Model output can be huge or malformed: a failed test, never a harness crash or None."""
+    for code in ("x = 1\n" * (3 << 20), "print('\ud800')\n", "print(1)\x00\n", "\ufeffprint(1)\n" + "#" * 100):
+        res = run(local, code, [stdio_case("", "2\n")])
+        assert res.sandbox_error is None and not res.all_passed, res.to_dict()
+    assert local.pool.alive_count >= 1
+    assert run(local, "print(2)", [stdio_case("", "2\n")]).all_passed

@@ -2,7 +2,8 @@
 
 This module only parses arguments and dispatches (``args.func(args) -> int``); the scoring
 engine lives in :mod:`rlvr.scoring`. Exit codes: 0 ok, 1 some rows failed, 2 usage or
-configuration error, 130 interrupted. See ``docs/cli.md``.
+configuration error, 3 output in use by another run, 4 output write failed (disk full), 5 a
+worker process died, 130 interrupted, 141 stdout closed by its reader. See ``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 __all__ = ["build_parser", "main"]
 
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_INTERRUPTED = 130
 
 
 def _version() -> str:
@@ -75,7 +78,7 @@ def _import_plugins(modules: Sequence[str] | None) -> int:
 # ---------------------------------------------------------------------------- rlvr score
 def cmd_score(args: argparse.Namespace) -> int:
     from rlvr.scoring.plan import PlanError, build_plan
-    from rlvr.scoring.runner import ScoreOptions, UsageError, run_scoring
+    from rlvr.scoring.runner import OutputLocked, ScoreOptions, UsageError, run_scoring
 
     _configure_logging(args.verbose)
     keep = [c.strip() for spec in (args.keep or ()) for c in spec.split(",") if c.strip()]
@@ -107,6 +110,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     except (PlanError, UsageError) as exc:
         print(f"rlvr score: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputLocked as exc:
+        print(f"rlvr score: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -160,8 +166,15 @@ output rows (one per completion, in input order):
    "rewards": {"math_accuracy": {"value": 1.0, "status": "correct", "reason": "..."}, ...}}
   a malformed line gives {"line": N, ..., "rewards": {}, "error": "what is wrong"}
 
-exit codes: 0 all rows ok; 1 some rows failed (malformed line, or a reward status
-error/invalid_input); 2 usage or configuration error; 130 interrupted (continue with --resume).
+exit codes:
+  0    every row scored cleanly
+  1    some rows failed (a malformed line, or a reward status error/invalid_input)
+  2    usage or configuration error, or an output --resume refuses (nothing scored)
+  3    the output file is being written by another rlvr score run (nothing touched)
+  4    the output could not be written (disk full, quota, I/O error); continue with --resume
+  5    a worker process died (e.g. out of memory); continue with --resume
+  130  interrupted (Ctrl-C); continue with --resume
+  141  stdout was closed by its reader (e.g. | head); nothing printed
 
 examples:
   rlvr score completions.jsonl --reward open_r1_math -o scored.jsonl
@@ -189,7 +202,8 @@ def _add_score(sub: Any) -> None:
                    help="a parameter for a --reward (repeatable); VALUE is JSON when it parses, else a string")
     p.add_argument("-o", "--output", default="-", metavar="OUT.jsonl", help="output JSONL file (default: stdout)")
     p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run: keep the complete rows already in -o, score the rest")
+                   help="continue an interrupted run: verify the rows already in -o, keep the complete ones, "
+                        "score the rest")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.add_argument("-j", "--workers", type=_workers, default=0, metavar="N|auto",
                    help="worker processes (default auto: 1 below 32 MiB of input, else one per CPU up to 8)")
@@ -280,10 +294,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    try:
-        return int(func(args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    from rlvr.scoring.interrupts import InterruptGuard
+
+    # first Ctrl-C: KeyboardInterrupt (rlvr score handles its own inside the run); later ones are
+    # ignored, and stay ignored after an interrupt, so the exit is always clean
+    with InterruptGuard(ignore_after=True) as guard:
+        try:
+            code = int(func(args) or 0)
+        except KeyboardInterrupt:  # outside a scoring run: loading rewards, printing the summary
+            print("rlvr: interrupted", file=sys.stderr)
+            code = EXIT_INTERRUPTED
+        if code == EXIT_INTERRUPTED:
+            guard.count = max(guard.count, 1)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,8 +8,11 @@ Accepted completion shapes (TRL standard and conversational formats, parsed resp
   tool calls TRL returns ``[assistant, tool, assistant, ...]``; the final answer is the last
   assistant turn.
 * ``reasoning_content`` / ``thinking`` on that message (transformers' response parsing moves
-  the ``<think>`` text there) is rebuilt as ``<think>REASONING</think>`` + content, so format
-  and accuracy rewards see the same layout as with plain text.
+  the ``<think>`` text there, stripped) is rebuilt as ``<think>\nREASONING\n</think>\n`` +
+  content, the layout the model actually wrote and the open-r1 format regex expects
+  (``^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$``): the reasoning's surrounding
+  whitespace and the content's leading whitespace are dropped, exactly one newline is put back
+  on each side of both tags.
 * ``content`` given as a list of blocks (``[{"type": "text", "text": ...}, ...]``): text parts
   are joined.
 * ``None`` reads as the empty completion (it then earns what an empty answer earns).
@@ -64,7 +67,7 @@ def _message_text(message: dict[str, Any], think_tag: str = "think") -> str:
     for key in _THINK_KEYS:
         reasoning = message.get(key)
         if isinstance(reasoning, str) and reasoning:
-            return f"<{think_tag}>{reasoning}</{think_tag}>{text}"
+            return f"<{think_tag}>\n{reasoning.strip()}\n</{think_tag}>\n{text.lstrip()}"
     return text
 
 

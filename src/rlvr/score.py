@@ -17,7 +17,7 @@ from typing import Any
 class Status(str, Enum):
     """Why a :class:`Score` has its value.
 
-    Judged outcomes carry a float; the "cannot judge" family (``GOLD_UNPARSEABLE``,
+    Judged outcomes carry a float; the "cannot judge" family (``GOLD_UNPARSEABLE``, ``UNSUPPORTED``,
     ``SANDBOX_ERROR``, ``INVALID_INPUT``, ``ERROR`` and, by default, ``TIMEOUT``) carries ``None``.
     """
 
@@ -28,6 +28,7 @@ class Status(str, Enum):
     NO_ANSWER = "no_answer"  #: no answer could be extracted from the completion
     BAD_FORMAT = "bad_format"  #: the completion does not follow the required layout
     GOLD_UNPARSEABLE = "gold_unparseable"  #: the reference answer could not be parsed
+    UNSUPPORTED = "unsupported"  #: the reference asks for a check this verifier cannot make (unknown constraint, missing detector)
     TIMEOUT = "timeout"  #: judging ran past its deadline and was killed
     RUNTIME_ERROR = "runtime_error"  #: model-written code crashed
     SANDBOX_ERROR = "sandbox_error"  #: the execution infrastructure failed (not the model's fault)

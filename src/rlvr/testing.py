@@ -14,7 +14,7 @@ import os
 import string
 from typing import Any
 
-__all__ = ["CHATML_TEMPLATE", "build_tiny_model", "build_tiny_tokenizer", "offline_mode"]
+__all__ = ["CHATML_TEMPLATE", "build_tiny_model", "build_tiny_tokenizer", "offline_mode", "save_tiny_model"]
 
 CHATML_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
@@ -82,3 +82,20 @@ def build_tiny_model(tokenizer: Any, *, seed: int = 0, hidden_size: int = 32, la
         bos_token_id=tokenizer.bos_token_id,
     )
     return model
+
+
+def save_tiny_model(directory: str | os.PathLike[str]) -> str:
+    """Write the tiny tokenizer + model with ``save_pretrained`` under ``directory`` and return its path.
+
+    The example scripts' ``--smoke`` mode loads this directory by path, exactly like a Hub model
+    name, so the real loading code runs. A directory that already holds both is reused as is.
+    """
+    path = os.fspath(directory)
+    if os.path.exists(os.path.join(path, "config.json")) and os.path.exists(os.path.join(path, "tokenizer_config.json")):
+        return path
+    tokenizer = build_tiny_tokenizer()
+    model = build_tiny_model(tokenizer)
+    os.makedirs(path, exist_ok=True)
+    tokenizer.save_pretrained(path)
+    model.save_pretrained(path)
+    return path

@@ -15,7 +15,11 @@ Values (``mode``), with ``passed``/``total`` counted over the (capped) tests:
 
 Edge cases: no code block -> ``no_code_value`` (0.0), status ``no_answer``; unreadable or
 empty tests -> ``None`` (``gold_unparseable``); any infrastructure failure (engine down,
-container killed, harness protocol error) -> ``None`` (``sandbox_error``), never 0. With
+image missing, container killed, harness protocol error; with ``backend="auto"`` also "Docker
+not usable" unless ``allow_local_fallback`` opts in to the local backend) -> ``None``
+(``sandbox_error``), never 0. Nothing the submission does (exit codes, garbage on its result
+pipe, huge values, leftover state, using up its wall budget) yields ``None``: those are
+failed tests. With
 ``stop_at_first_failure`` the remaining tests count as failed. Statuses: ``correct`` (all
 passed), ``partial`` (some), ``wrong`` (none; wrong answers, timeouts), ``runtime_error`` (none
 passed and the first failure was a crash, compile error, memory or output limit).
@@ -63,7 +67,11 @@ class CodeTestsParams(RewardParams):
     stop_at_first_failure: bool = False
     max_tests: int | None = Field(None, ge=1, description="run at most this many tests (the first ones)")
     backend: Literal["auto", "docker", "local"] = Field(
-        "auto", description="auto: docker if reachable with the image, else local (with a warning)")
+        "auto", description="auto: docker; when Docker is not usable every sample is None (sandbox_error) with the "
+                            "reason, unless allow_local_fallback opts in to the local backend")
+    allow_local_fallback: bool = Field(
+        False, description="with backend='auto': fall back to the LOCAL backend (not a security boundary; logged at "
+                           "WARNING) when Docker is not usable. Also RLVR_SANDBOX_ALLOW_LOCAL_FALLBACK=1")
     image: str | None = Field(None, description="docker image (default rlvr-sandbox:latest)")
     pool_size: int | None = Field(None, ge=1, description="workers in the pool (default: CPUs / container cpus)")
     cpu_s: float = Field(2.0, gt=0, description="CPU seconds per test")
@@ -137,6 +145,8 @@ class CodeTestsReward(Reward):
             cfg["size"] = p.pool_size
         if p.image and p.backend != "local":
             cfg["image"] = p.image
+        if p.backend == "auto" and p.allow_local_fallback:
+            cfg["allow_local_fallback"] = True
         return get_backend(p.backend, **cfg)
 
     def _prepare(self, sample: Sample) -> tuple[str, list] | Score:

@@ -10,7 +10,7 @@ Extraction: :mod:`rlvr.verifiers.math_extract` (strict; the path taken is in
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -65,18 +65,21 @@ _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+")
 _GSM8K_GOLD = re.compile(r"####\s*([^\n]+)\s*$")
 
 
-def _reference_answer(gold: str) -> str:
-    """A GSM8K solution column (``... #### 72``) reads as its final number; a MATH-style
-    solution with a ``\\boxed{}`` reads as its final boxed content (the last run of boxes
-    joined by connectors such as "and" or commas is a multi-part answer, joined with ``, ``);
-    anything else as is."""
+def _reference_answer(gold: str, reference_boxes: str = "all") -> str:
+    """A GSM8K solution column (``... #### 72``) reads as its final number; a reference with
+    ``\\boxed{}`` reads as its boxed content. Several distinct boxes in a reference form one
+    multi-part answer, whatever the prose between them (``\\boxed{1} papers and \\boxed{2}
+    bins`` reads as ``1, 2``: a half answer is wrong); a box repeated verbatim counts once.
+    ``reference_boxes="final_group"`` keeps only the last run of boxes separated by connectors
+    ("and", commas: math-verify's reading). Anything else is read as is."""
     m = _GSM8K_GOLD.search(gold)
     if m:
         return m.group(1).strip().replace(",", "") if re.fullmatch(r"[-\d,.]+", m.group(1).strip()) else m.group(1).strip()
     if "\\boxed" in gold or "\\fbox" in gold:
-        from rlvr.verifiers.math_extract import final_box_group
+        from rlvr.verifiers.math_extract import answer_boxes, final_box_group
 
-        boxes = list(dict.fromkeys(b.strip() for b in final_box_group(gold) if b.strip()))
+        found = final_box_group(gold) if reference_boxes == "final_group" else answer_boxes(gold)
+        boxes = list(dict.fromkeys(b.strip() for b in found if b.strip()))
         if boxes:
             return ", ".join(boxes)  # several boxes in a reference: a multi-part answer
     return gold
@@ -88,7 +91,12 @@ class MathAccuracyParams(MathExtractParams):
     wrong_value: float = Field(0.0, description="Score of a wrong answer, a refused answer, or no answer.")
     timeout_value: float | None = Field(0.0, description="Score when verification passes its deadline (None: cannot judge).")
     timeout_seconds: float | None = Field(10.0, ge=0, description="Hard deadline per sympy comparison (0/None: none).")
-    workers: int = Field(1, ge=1, le=64, description="Worker processes for sympy comparisons.")
+    batch_budget_seconds: float | None = Field(None, ge=0, description="Wall-time budget of one call's sympy work; "
+                                               "unsettled comparisons are 'timeout'. None: max(2 x timeout_seconds, "
+                                               "0.25 s x comparisons / workers); 0: none.")
+    workers: int = Field(2, ge=1, le=64, description="Sympy comparisons run at once (worker processes).")
+    max_parked: int = Field(8, ge=0, le=64, description="Slow comparisons one call may park (SIGSTOP) to let the "
+                                                        "rest of the batch through; each is a live process.")
     in_process: bool = Field(False, description="Run sympy in this process without a deadline (debugging only).")
     float_rounding: int = Field(6, ge=0, le=30, description="math-verify float rounding (decimals).")
     strict: bool = Field(True, description="math-verify strict mode (variables must match).")
@@ -97,6 +105,9 @@ class MathAccuracyParams(MathExtractParams):
                                                         "default: a list is a set of solutions (math-verify's policy).")
     approx_decimals: bool = Field(True, description="Accept >= 3 significant-digit decimals for irrational / repeating exact values.")
     numeric_guard: bool = Field(True, description="Re-check numeric 'equal' verdicts at 50 digits.")
+    reference_boxes: Literal["all", "final_group"] = Field(
+        "all", description="A reference with several boxes: 'all' = every distinct box is a part of one multi-part answer, "
+                           "whatever the prose between them; 'final_group' = only the last boxes joined by connectors.")
 
 
 @register("math_accuracy")
@@ -129,7 +140,8 @@ class MathAccuracyReward(Reward):
         cfg = VerifyConfig(float_rounding=p.float_rounding, strict=p.strict,
                            allow_set_relation_comp=p.allow_set_relation_comp, numeric_guard=p.numeric_guard,
                            list_order_matters=p.list_order_matters, approx_decimals=p.approx_decimals)
-        self.verifier = MathVerifier(cfg, timeout=p.timeout_seconds, workers=p.workers, in_process=p.in_process)
+        self.verifier = MathVerifier(cfg, timeout=p.timeout_seconds, workers=p.workers, in_process=p.in_process,
+                                     batch_budget=p.batch_budget_seconds, max_parked=p.max_parked)
 
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.solution_column,)
@@ -145,7 +157,7 @@ class MathAccuracyReward(Reward):
             return [error] * len(samples)
 
     def _judge_all(self, samples: list[Sample]) -> list[Score]:
-        from rlvr.verifiers.math_equivalence import normalise_answer
+        from rlvr.verifiers.math_equivalence import list_elements, normalise_answer
         from rlvr.verifiers.math_extract import extract_answer
 
         p = self.params
@@ -157,7 +169,7 @@ class MathAccuracyReward(Reward):
             if gold_raw is None or not gold_raw.strip():
                 out[i] = Score(None, Status.GOLD_UNPARSEABLE, f"column {p.solution_column!r} holds no reference answer")
                 continue
-            gold = _reference_answer(gold_raw)
+            gold = _reference_answer(gold_raw, p.reference_boxes)
             ex = extract_answer(sample.text, **kwargs)
             details: dict[str, Any] = {"extraction": ex.path}
             if ex.answer is None:
@@ -168,8 +180,13 @@ class MathAccuracyReward(Reward):
             details["answer"] = ex.answer[:200]
             answers = [ex.answer]
             if len(ex.candidates) > 1:
+                # Several distinct boxes. For a multi-valued reference (``1, 2``, ``\\{8, 12\\}``)
+                # boxes that each hold one element are the parts of one answer (joined in
+                # order). Otherwise they are several final answers (hedging, whatever their
+                # shapes: ``\\boxed{8} or \\boxed{8, 12}``): correct only if every one is.
                 multi = "," in _GROUPED_NUMBER.sub("", normalise_answer(gold))
-                if multi:
+                one_element_each = all(len(list_elements(normalise_answer(c))) == 1 for c in ex.candidates)
+                if multi and one_element_each:
                     answers = [", ".join(ex.candidates)]
                     details["answer"] = answers[0][:200]
                 elif len(ex.candidates) > 4:
@@ -206,6 +223,11 @@ class MathAccuracyReward(Reward):
         if "timeout" in statuses:
             return Score(p.timeout_value, Status.TIMEOUT, next(v.reason for v in verdicts if v.status == "timeout"), details)
         v = next(v for v in verdicts if v.status not in ("correct",))
+        if v.path in ("worker", "in_process"):
+            # the comparison itself crashed its worker (memory, native code, a math-verify bug on
+            # this input): an answer can provoke that, so it must not turn into "cannot judge"
+            details["verify_error"] = v.reason[:200]
+            return Score(p.wrong_value, Status.WRONG, "verification of this answer crashed; counted as wrong", details)
         return Score(None, Status.ERROR, v.reason, details)
 
 
@@ -216,8 +238,9 @@ _NUMBER_CLEAN = re.compile(r"[$\s]|\\\$|\\!|\\,|,(?=\d{3}\b)")
 def parse_number(text: str) -> float | None:
     """A plain number (``1,234.5``, ``$42``, ``-7``, ``3/4``) as a float; ``None`` otherwise."""
     from rlvr.verifiers.math_equivalence import as_plain_number
+    from rlvr.verifiers.math_lookalikes import fold_lookalikes
 
-    t = _NUMBER_CLEAN.sub("", text.strip()).rstrip(".")
+    t = _NUMBER_CLEAN.sub("", fold_lookalikes(text).strip()).rstrip(".")
     number = as_plain_number(t)
     if number is None:
         return None
@@ -252,10 +275,11 @@ class NumericAnswerReward(Reward):
 
         from rlvr.verifiers.math_equivalence import as_plain_number
         from rlvr.verifiers.math_extract import extract_answer
+        from rlvr.verifiers.math_lookalikes import fold_lookalikes
 
         p = self.params
         gold_raw = _gold_text(sample, p.solution_column)
-        gold = as_plain_number(_NUMBER_CLEAN.sub("", _reference_answer(gold_raw or "")).rstrip("."))
+        gold = as_plain_number(_NUMBER_CLEAN.sub("", fold_lookalikes(_reference_answer(gold_raw or ""))).rstrip("."))
         if gold is None:
             return Score(None, Status.GOLD_UNPARSEABLE, f"reference {str(gold_raw)[:60]!r} is not a number")
         ex = extract_answer(sample.text, **p.extract_kwargs())
@@ -263,7 +287,7 @@ class NumericAnswerReward(Reward):
         if ex.answer is None:
             return Score(p.wrong_value, Status.NO_ANSWER, f"no final answer ({ex.path})", details)
         details["answer"] = ex.answer[:100]
-        pred = as_plain_number(_NUMBER_CLEAN.sub("", ex.answer).rstrip("."))
+        pred = as_plain_number(_NUMBER_CLEAN.sub("", fold_lookalikes(ex.answer)).rstrip("."))
         if pred is None:
             return Score(p.wrong_value, Status.WRONG, "the answer is not a plain number", details)
         if Fraction(pred.value) == Fraction(gold.value):

@@ -53,6 +53,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "rlvr.rewards.repetition",
     "rlvr.rewards.language",
     "rlvr.rewards.code",
+    "rlvr.rewards.ifeval",
 )
 
 R = TypeVar("R", bound=type[Reward])

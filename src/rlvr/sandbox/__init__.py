@@ -3,7 +3,7 @@
     from rlvr.sandbox import get_backend, Limits
     from rlvr.verifiers.code_cases import stdio_case
 
-    backend = get_backend("auto")          # docker when an engine + image are usable, else local
+    backend = get_backend("auto")          # docker; an error when Docker is not usable
     result = backend.run_tests("print(int(input()) * 2)", [stdio_case("21\\n", "42\\n")],
                                limits=Limits(cpu_s=2))
     result.pass_rate, result.tests[0].status
@@ -27,7 +27,8 @@ from rlvr.sandbox.results import SubmissionResult, TestResult
 if TYPE_CHECKING:
     from rlvr.sandbox.backend import SandboxBackend
 
-__all__ = ["Limits", "SubmissionResult", "TestResult", "close_all", "docker_usable", "get_backend"]
+__all__ = ["ALLOW_LOCAL_ENV", "Limits", "SandboxUnavailableError", "SubmissionResult", "TestResult", "close_all",
+           "docker_usable", "get_backend"]
 
 log = logging.getLogger("rlvr.sandbox")
 
@@ -36,7 +37,6 @@ _lock = threading.Lock()
 _owner_pid = os.getpid()
 _docker_checked: dict[str, tuple[bool, str, float]] = {}
 _NEGATIVE_TTL_S = 30.0  # a missing engine/image is re-checked after this long
-_warned: set[str] = set()
 
 
 def docker_usable(image: str | None = None) -> tuple[bool, str]:
@@ -54,17 +54,34 @@ def docker_usable(image: str | None = None) -> tuple[bool, str]:
     return ok, info
 
 
-def get_backend(kind: str = "auto", **config: Any) -> SandboxBackend:
+#: Environment variable that opts in to ``auto`` falling back to the local backend.
+ALLOW_LOCAL_ENV = "RLVR_SANDBOX_ALLOW_LOCAL_FALLBACK"
+
+
+class SandboxUnavailableError(RuntimeError):
+    """The requested sandbox backend cannot be used here (the message says why and what to do)."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def get_backend(kind: str = "auto", *, allow_local_fallback: bool | None = None, **config: Any) -> SandboxBackend:
     """The shared backend of this kind and configuration.
 
-    ``kind``: ``"docker"`` (raises ``RuntimeError`` when the engine or image is missing),
-    ``"local"`` (not a security boundary), or ``"auto"`` (docker when usable, else local with
-    a warning). ``config``: for docker, :class:`~rlvr.sandbox.docker_backend.DockerConfig`
-    fields (``image``, ``size``, ``cpus``, ``memory_mb``, ...); for local, ``size``.
+    ``kind``: ``"docker"`` (raises :class:`SandboxUnavailableError` when the engine or image is
+    missing), ``"local"`` (not a security boundary), or ``"auto"``: docker when usable; when it
+    is not, **an error** (:class:`SandboxUnavailableError`) unless the fallback to the local
+    backend was opted in with ``allow_local_fallback=True`` or the environment variable
+    ``RLVR_SANDBOX_ALLOW_LOCAL_FALLBACK=1``, in which case every fallback is logged at WARNING
+    level. ``config``: for docker, :class:`~rlvr.sandbox.docker_backend.DockerConfig` fields
+    (``image``, ``size``, ``cpus``, ``memory_mb``, ...); for local, ``size``.
     """
     global _owner_pid
     if kind not in ("auto", "docker", "local"):
         raise ValueError(f"unknown sandbox backend {kind!r}; choose 'auto', 'docker' or 'local'")
+    if allow_local_fallback is None:
+        allow_local_fallback = _truthy(os.environ.get(ALLOW_LOCAL_ENV))
     with _lock:
         if os.getpid() != _owner_pid:  # forked: the parent's pipes and threads are not ours
             _backends.clear()
@@ -75,10 +92,15 @@ def get_backend(kind: str = "auto", **config: Any) -> SandboxBackend:
             if ok:
                 kind = "docker"
             else:
-                if why not in _warned:
-                    _warned.add(why)
-                    log.warning("rlvr sandbox: Docker is not usable (%s); falling back to the LOCAL backend, which "
-                                "is NOT a security boundary (see docs/sandbox.md)", why)
+                if not allow_local_fallback:
+                    raise SandboxUnavailableError(
+                        f"sandbox backend 'auto': Docker is not usable ({why}). Start the engine and build the image "
+                        f"(scripts/docker_setup.sh), or choose backend='local' explicitly, or opt in to the unsafe "
+                        f"fallback with allow_local_fallback=True / {ALLOW_LOCAL_ENV}=1 (the local backend is NOT a "
+                        f"security boundary; see docs/sandbox.md)")
+                log.warning("rlvr sandbox: Docker is not usable (%s); FALLING BACK to the LOCAL backend as opted in "
+                            "(allow_local_fallback / %s). Model-written code now runs on this host as your user: "
+                            "it is NOT a security boundary (see docs/sandbox.md)", why, ALLOW_LOCAL_ENV)
                 kind = "local"
                 config = {k: v for k, v in config.items() if k == "size"}
         key = (kind, tuple(sorted(config.items())))
@@ -89,7 +111,7 @@ def get_backend(kind: str = "auto", **config: Any) -> SandboxBackend:
 
                 ok, why = docker_usable(config.get("image"))
                 if not ok:
-                    raise RuntimeError(f"the docker sandbox backend is not usable: {why}")
+                    raise SandboxUnavailableError(f"the docker sandbox backend is not usable: {why}")
                 backend = DockerBackend(DockerConfig(**config))
             else:
                 from rlvr.sandbox.local_backend import LocalBackend

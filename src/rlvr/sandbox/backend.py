@@ -11,13 +11,15 @@ what makes stopping at the first failure possible).
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import signal
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from rlvr.sandbox.channel import ChannelError, HarnessProcess
+from rlvr.sandbox.channel import ChannelError, ChannelTimeout, HarnessProcess
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.pool import SandboxUnavailable, WorkerPool
 from rlvr.sandbox.results import SubmissionResult, TestResult
@@ -26,10 +28,16 @@ from rlvr.verifiers.code_compare import CompareOptions, compare_stdout, compare_
 
 __all__ = ["PooledBackend", "SandboxBackend", "classify_reply"]
 
-#: Exit code of a child whose setup (privilege drop, rlimits) failed before the code ran.
-SETUP_FAILED_EXIT = 71
-#: Extra seconds the host waits beyond the per-test wall limit before declaring an overrun.
-WATCHDOG_MARGIN_S = 10.0
+#: Seconds the host waits for the harness beyond what is left of a submission's wall budget;
+#: a reply later than that fails the test in flight (``timeout``) and recycles the worker.
+HOST_GRACE_S = 0.5
+#: Seconds a worker may take to accept a submission's code before another worker is tried.
+LOAD_TIMEOUT_S = 10.0
+#: Largest program (UTF-8 bytes) sent to a worker; a bigger one fails its first test (``compile_error``)
+#: without running, so no completion can overflow the harness's frame limit.
+MAX_CODE_BYTES = 16 << 20
+#: Largest diagnostic report ("E" + JSON) read from the result pipe.
+_MAX_ERROR_REPORT = 4096
 
 
 class SandboxBackend(ABC):
@@ -57,13 +65,48 @@ def _signal_name(sig: int) -> str:
         return f"signal {sig}"
 
 
+def _printable(value: Any, limit: int = 200) -> str:
+    """Program-chosen text (file names, exception names) made safe for any UTF-8 writer."""
+    return str(value)[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def read_report(reply: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+    """The child's result-pipe report as ``(value_json_text | None, {phase, type})``.
+
+    The report is the solution's own claim (it can write that pipe): it is decoded with bounded
+    size and depth, and anything malformed is simply "no value" (``{"phase": "result",
+    "type": "garbled"}``), never an exception."""
+    try:
+        raw = base64.b64decode(reply.get("report_b64") or "", validate=False)
+    except (binascii.Error, ValueError, TypeError):
+        return None, {"phase": "result", "type": "garbled"}
+    if not raw:
+        return None, {}
+    if raw[:1] == b"V":
+        try:
+            return raw[1:].decode("utf-8"), {}
+        except UnicodeDecodeError:
+            return None, {"phase": "result", "type": "garbled"}
+    if raw[:1] == b"E" and len(raw) <= _MAX_ERROR_REPORT:
+        try:
+            info = json.loads(raw[1:])
+        except (ValueError, RecursionError):
+            info = None
+        if isinstance(info, dict):
+            return None, {k: _printable(info[k]) for k in ("phase", "type") if isinstance(info.get(k), str)}
+    return None, {"phase": "result", "type": "garbled"}
+
+
 def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Limits,
                    compare: CompareOptions) -> TestResult:
-    """Turn the harness's raw facts about one test into a :class:`TestResult` (compared here)."""
+    """Turn the harness's raw facts about one test into a :class:`TestResult` (compared here).
+
+    ``sandbox_error`` only when the child's setup never completed (no setup byte): nothing the
+    solution prints, returns, writes or exits with can produce it."""
     exit_code = reply.get("exit_code")
     sig = reply.get("signal")
     cpu_ms = float(reply.get("cpu_ms") or 0.0)
-    child = reply.get("child") if isinstance(reply.get("child"), dict) else {}
+    value_text, child = read_report(reply)
     common: dict[str, Any] = {
         "index": index, "exit_code": exit_code, "signal": sig, "cpu_ms": cpu_ms,
         "wall_ms": float(reply.get("wall_ms") or 0.0), "max_rss_kb": int(reply.get("max_rss_kb") or 0),
@@ -75,11 +118,15 @@ def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Li
 
     stderr_tail = common["stderr_tail"]
     last_err_line = stderr_tail.strip().rsplit("\n", 1)[-1] if stderr_tail.strip() else ""
-    if exit_code == SETUP_FAILED_EXIT and not child and not reply.get("stdout_bytes") and not stderr_tail:
-        return result("sandbox_error", "the sandbox could not set up the test process")
+    if not reply.get("setup_ok"):
+        why = str(reply.get("setup_error") or "")[:200]
+        return result("sandbox_error", "the sandbox could not set up the test process" + (f" ({why})" if why else ""))
     if reply.get("over"):
         return result("output_limit", f"{reply['over']} exceeded its byte cap")
     if reply.get("timed_out"):
+        wall = float(reply.get("wall_limit_s") or limits.wall)
+        if wall < limits.wall:
+            return result("timeout", f"the submission's wall budget ran out ({wall:.2f}s were left for this test)")
         return result("timeout", f"wall-clock limit of {limits.wall:g}s exceeded")
     if sig == signal.SIGXCPU or cpu_ms > limits.cpu_s * 1000.0:
         return result("timeout", f"CPU limit of {limits.cpu_s:g}s exceeded")
@@ -95,17 +142,34 @@ def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Li
         what = f" ({child.get('type')})" if child.get("type") else ""
         return result("runtime_error", f"exit code {exit_code}{what}")
     if case.kind == "call":
-        if "value" not in child:
+        if value_text is None:
             if child.get("phase") == "serialize":
                 return result("wrong_answer", "returned value is not JSON-serialisable")
             if child.get("phase") == "call":
                 return result("runtime_error", f"function {case.fn_name!r} not found")
+            if child.get("type") == "garbled":
+                return result("wrong_answer", "the result pipe held something other than one value")
             return result("wrong_answer", "the function returned no value")
-        verdict = compare_value(str(child["value"]), case.expected, options=compare)
+        if len(value_text) > limits.stdout_bytes:
+            return result("output_limit", "returned value exceeded its byte cap")
+        verdict = compare_value(value_text, case.expected, options=compare)
     else:
-        stdout = base64.b64decode(reply.get("stdout_b64") or "")
+        try:
+            stdout = base64.b64decode(reply.get("stdout_b64") or "")
+        except (binascii.Error, ValueError):
+            return result("sandbox_error", "the harness sent malformed stdout")
         verdict = compare_stdout(stdout, case.expected, options=compare, stdin=case.stdin)
     return result("passed", "") if verdict.passed else result("wrong_answer", verdict.reason)
+
+
+def _dirty(tr: TestResult, leftovers: Any) -> TestResult:
+    """A test after which the sweep could not prove the worker clean fails (the program left
+    state behind that could reach later tests); the remaining tests do not run."""
+    what = ", ".join(_printable(x) for x in (leftovers or [])[:3]) or "unknown state"
+    reason = f"left state the sandbox could not remove ({what})"
+    if tr.passed:
+        return TestResult(**{**tr.to_dict(), "status": "runtime_error", "reason": reason})
+    return TestResult(**{**tr.to_dict(), "reason": f"{tr.reason}; {reason}" if tr.reason else reason})
 
 
 class PooledBackend(SandboxBackend):
@@ -128,6 +192,9 @@ class PooledBackend(SandboxBackend):
         limits = limits or Limits()
         compare = compare or CompareOptions()
         cases = list(cases)
+        if cases and len(code) > MAX_CODE_BYTES // 4 and len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            too_big = TestResult(0, "compile_error", reason=f"the program is over {MAX_CODE_BYTES >> 20} MiB; not run")
+            return SubmissionResult([too_big], len(cases), self.name)
         attempt = 0
         while True:
             attempt += 1
@@ -149,33 +216,54 @@ class PooledBackend(SandboxBackend):
         test_ms = 0.0
         try:
             try:
-                h.request({"op": "load", "code": code, "limits": limits.to_wire()}, timeout=WATCHDOG_MARGIN_S)
+                h.request({"op": "load", "code": code, "limits": limits.to_wire()}, timeout=LOAD_TIMEOUT_S)
             except ChannelError as exc:  # the harness was already broken: try one fresh one
                 raise _RetryOnFresh(str(exc)) from None
-            dirty = False
+            budget = limits.submission_budget(len(cases))
+            deadline = time.monotonic() + budget
+            clean = True
             for i, case in enumerate(cases):
-                req = {"op": "run", "index": i, **case.sandbox_input()}
-                ts = time.monotonic()
-                reply = h.request(req, timeout=limits.wall + WATCHDOG_MARGIN_S)
+                left = deadline - time.monotonic()
+                if left <= 0.005:
+                    results.append(TestResult(i, "timeout", reason=f"the submission's wall budget of {budget:g}s "
+                                                                    "was used up before this test"))
+                    break
+                req = {"op": "run", "index": i, "budget_s": round(left, 4), **case.sandbox_input()}
+                try:
+                    reply = h.request(req, timeout=left + HOST_GRACE_S)
+                except ChannelTimeout:  # busy past the budget (e.g. with what this submission left): its fault
+                    results.append(TestResult(i, "timeout", reason=f"no result within the submission's wall budget "
+                                                                    f"of {budget:g}s; the worker was recycled"))
+                    return SubmissionResult(results, len(cases), self.name, overhead_ms=self._overhead(t0, test_ms))
                 test_ms += float(reply.get("wall_ms") or 0.0)
                 if reply.get("op") != "result":
                     raise ChannelError(f"unexpected reply {reply.get('op')!r}")
-                dirty |= not reply.get("clean", False)
                 tr = classify_reply(reply, case, i, limits, compare)
-                results.append(tr)
                 if tr.status == "sandbox_error":
+                    results.append(tr)
                     return SubmissionResult(results, len(cases), self.name, sandbox_error=tr.reason)
+                if not reply.get("clean", False):
+                    results.append(_dirty(tr, reply.get("leftovers")))
+                    clean = False
+                    break
+                results.append(tr)
                 if stop and not tr.passed:
                     break
-                del ts
-            end = h.request({"op": "end"}, timeout=WATCHDOG_MARGIN_S)
-            healthy = bool(end.get("clean")) and not dirty
-            overhead = (time.monotonic() - t0) * 1000.0 - test_ms
-            return SubmissionResult(results, len(cases), self.name, overhead_ms=overhead)
+            if clean:
+                try:
+                    end = h.request({"op": "end"}, timeout=max(0.0, deadline - time.monotonic()) + HOST_GRACE_S)
+                    healthy = bool(end.get("clean"))
+                except ChannelError:  # the verdicts stand; the worker is recycled
+                    healthy = False
+            return SubmissionResult(results, len(cases), self.name, overhead_ms=self._overhead(t0, test_ms))
         except ChannelError as exc:
             return SubmissionResult(results, len(cases), self.name, sandbox_error=str(exc))
         finally:
             self.pool.release(h, healthy=healthy)
+
+    @staticmethod
+    def _overhead(t0: float, test_ms: float) -> float:
+        return (time.monotonic() - t0) * 1000.0 - test_ms
 
 
 class _RetryOnFresh(Exception):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ChannelError", "HarnessProcess", "harness_source"]
+__all__ = ["ChannelError", "ChannelTimeout", "HarnessProcess", "harness_source"]
 
 MAX_REPLY = 256 * 1024 * 1024
 _nonces = itertools.count(1)
@@ -29,6 +29,11 @@ _nonces = itertools.count(1)
 
 class ChannelError(RuntimeError):
     """The harness did not answer correctly in time (dead, hung, or speaking garbage)."""
+
+
+class ChannelTimeout(ChannelError):
+    """The harness is alive but did not answer before the deadline (it may be busy with what
+    a submission left behind); the caller decides whom to blame."""
 
 
 _SOURCE: str | None = None
@@ -124,7 +129,7 @@ class HarnessProcess:
         while view:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChannelError(f"harness {self.name}: write deadline passed")
+                raise ChannelTimeout(f"harness {self.name}: write deadline passed")
             _, writable, _ = select.select([], [self._in], [], left)
             if not writable:
                 continue
@@ -140,7 +145,7 @@ class HarnessProcess:
         while n:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChannelError(f"harness {self.name}: no reply before the deadline")
+                raise ChannelTimeout(f"harness {self.name}: no reply before the deadline")
             readable, _, _ = select.select([self._out], [], [], left)
             if not readable:
                 continue

@@ -4,14 +4,20 @@ Each container is started with ``docker run -i`` and its main process (under ``-
 the trusted harness, which speaks the frame protocol over the attached stdin/stdout. Flags
 (see :func:`docker_run_argv`):
 
-``--network none --read-only --tmpfs /tmp (small, nosuid,nodev,noexec, root-owned)
---shm-size (small) --memory X --memory-swap X --pids-limit --cpus --cap-drop ALL
+``--network none --read-only --tmpfs /tmp (small, nosuid,nodev,noexec, root-owned, few inodes)
+--ipc none --tmpfs /dev/shm (small, few inodes) --sysctl kernel.shm_rmid_forced=1
+--memory X --memory-swap X --pids-limit --cpus --cap-drop ALL
 --cap-add SETUID --cap-add SETGID --cap-add KILL --security-opt no-new-privileges
 --log-driver none --init --ulimit core=0``
 
 The harness runs as root inside the container with only the capabilities it needs to drop
 privileges and to kill the solution; solutions run as uid/gid 65534. Containers carry the
 label ``rlvr.sandbox=1`` and are removed with ``docker rm -f`` when retired.
+
+Each container has its own IPC namespace (``--ipc none``: private, with our own small
+``/dev/shm`` tmpfs instead of Docker's, so its inode count is bounded too); inside it, SysV shared memory
+is destroyed as soon as no process uses it (``kernel.shm_rmid_forced=1``), and the harness
+removes every remaining IPC object after each test and verifies the namespace is empty.
 """
 
 from __future__ import annotations
@@ -49,7 +55,9 @@ class DockerConfig:
     memory_mb: int = 1024
     pids_limit: int = 128
     tmpfs_mb: int = 64
+    tmpfs_inodes: int = 16384
     shm_mb: int = 8
+    shm_inodes: int = 4096
     spares: int = 1
     max_uses: int = 200
     runtime: str | None = None  # e.g. "runsc" for gVisor
@@ -71,8 +79,10 @@ def docker_run_argv(cfg: DockerConfig, name: str) -> list[str]:
         "--init",
         "--network", "none",
         "--read-only",
-        "--tmpfs", f"/tmp:rw,nosuid,nodev,noexec,size={cfg.tmpfs_mb}m,mode=755",
-        "--shm-size", f"{cfg.shm_mb}m",
+        "--tmpfs", f"/tmp:rw,nosuid,nodev,noexec,size={cfg.tmpfs_mb}m,nr_inodes={cfg.tmpfs_inodes},mode=755",
+        "--ipc", "none",  # a private IPC namespace; /dev/shm is our own small tmpfs below
+        "--tmpfs", f"/dev/shm:rw,nosuid,nodev,noexec,size={cfg.shm_mb}m,nr_inodes={cfg.shm_inodes},mode=1777",
+        "--sysctl", "kernel.shm_rmid_forced=1",
         "--memory", f"{cfg.memory_mb}m", "--memory-swap", f"{cfg.memory_mb}m",
         "--pids-limit", str(cfg.pids_limit),
         "--cpus", f"{cfg.cpus:g}",
@@ -84,6 +94,7 @@ def docker_run_argv(cfg: DockerConfig, name: str) -> list[str]:
         "--user", "0:0",
         "--workdir", "/tmp",
         "--env", "RLVR_SANDBOX_WORKROOT=/tmp/sbx",
+        "--env", "MALLOC_ARENA_MAX=2",
         "--hostname", "sandbox",
     ]
     if cfg.runtime:
@@ -144,5 +155,6 @@ class DockerBackend(PooledBackend):
         d = super().describe()
         c = self.config
         d.update(image=c.image, spares=c.spares, cpus=c.cpus, memory_mb=c.memory_mb, pids_limit=c.pids_limit, tmpfs_mb=c.tmpfs_mb,
+                 tmpfs_inodes=c.tmpfs_inodes, shm_inodes=c.shm_inodes,
                  shm_mb=c.shm_mb, max_uses=c.max_uses, runtime=c.runtime or "runc (default)")
         return d

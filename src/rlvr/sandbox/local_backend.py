@@ -9,12 +9,17 @@ private working directory and a process sweep after every test. What it does NOT
 * a fork bomb: ``RLIMIT_NPROC`` is per-user and ignored for root, so a fork bomb can slow the
   whole machine until the test's deadline (processes are then killed by the sweep);
 * memory pressure across tests running in parallel (``RLIMIT_AS`` is per process);
-* killing or tracing other processes of your user, including the harness itself
-  (that only yields ``sandbox_error``, never a pass).
+* killing other processes of your user where Landlock signal scoping (ABI >= 6) is missing;
+* SysV IPC objects and ``/dev/shm`` files it leaves (sweeping them on a host could delete your
+  other programs' objects).
 
 What it does keep: expected outputs never enter the harness, results are compared in the
 trainer process, and the JSON of returned values is produced in the child, so the
-always-equal, frame-walking and fake-result exploits fail here exactly as in Docker.
+always-equal, frame-walking and fake-result exploits fail here exactly as in Docker. Each
+test's process enters a Landlock domain (else a user namespace) before the code runs, so it
+cannot ptrace or read the memory of the harness or of the trainer that holds the expected
+outputs (``/proc/<pid>/mem``); where neither is available every test is a ``sandbox_error``.
+``get_backend("auto")`` never picks this backend unless the fallback is opted in.
 Use it for trusted data or on a throwaway VM (e.g. Colab); use the Docker backend otherwise.
 """
 
@@ -55,7 +60,7 @@ class LocalBackend(PooledBackend):
 
         def start(serial: int) -> HarnessProcess:
             workroot = os.path.join(self._tmp, str(serial))
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "MALLOC_ARENA_MAX": "2",
                    "RLVR_SANDBOX_WORKROOT": workroot, "RLVR_SANDBOX_NO_DROP": "1",
                    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
             return HarnessProcess([self.python, "-I", "-c", harness_source()], name=f"local-{serial}", env=env,

@@ -7,9 +7,12 @@ Modules, one job each:
 * :mod:`rlvr.scoring.plan`: which rewards run, with which weights (``--reward``/``--config``/``--param``);
 * :mod:`rlvr.scoring.chunk`: score a chunk of lines into output rows (groups stay in one reward call);
 * :mod:`rlvr.scoring.stats`: running statistics and the end-of-run summary;
-* :mod:`rlvr.scoring.resume`: find where an interrupted output file stopped;
+* :mod:`rlvr.scoring.resume`: verify an interrupted output file and find where it stopped;
+* :mod:`rlvr.scoring.output`: the output file: locked, written a whole chunk at a time (disk full);
+* :mod:`rlvr.scoring.workers`: worker processes scoring chunks in parallel, stopped in milliseconds;
+* :mod:`rlvr.scoring.interrupts`: Ctrl-C: the first one stops the run, later ones are ignored;
 * :mod:`rlvr.scoring.progress`: a one-line progress display for terminals;
-* :mod:`rlvr.scoring.runner`: reading, parallel workers, writing, resume and summary together.
+* :mod:`rlvr.scoring.runner`: reading, workers, writing, resume, exit codes and summary together.
 
 Nothing here imports the reward modules until a run starts.
 """

@@ -37,6 +37,7 @@ class ChunkResult:
     n_lines: int
     n_bytes: int
     seconds: float
+    first_line: int = 0  #: input line number of the chunk's first line
 
 
 class _WholeBatchFailed(RuntimeError):
@@ -244,4 +245,4 @@ def score_chunk(plan: ScoringPlan, first_line: int, lines: Sequence[bytes]) -> C
     if run:
         flush()
     data = b"\n".join(parts) + b"\n" if parts else b""
-    return ChunkResult(data, stats, len(lines), sum(map(len, lines)), time.perf_counter() - start)
+    return ChunkResult(data, stats, len(lines), sum(map(len, lines)), time.perf_counter() - start, first_line)

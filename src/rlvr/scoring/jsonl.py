@@ -5,6 +5,14 @@ text (no ``\\uXXXX`` escapes for non-ASCII), ``null`` for ``None``. Reading fall
 standard library when orjson refuses a line that stdlib accepts (integers beyond 64 bits),
 so which backend is installed never changes what counts as a malformed line... except for
 ``NaN``/``Infinity`` literals, which are not JSON: both reject them here.
+
+Nesting: a document nested too deeply for the standard library (e.g. 100,000 ``[``) raises
+``ValueError`` like any malformed document (never ``RecursionError``); orjson parses any
+depth, so :func:`too_deep` lets a reader refuse documents nested deeper than
+:data:`MAX_READ_DEPTH` levels with either backend. When writing, a value nested deeper than
+:data:`MAX_WRITE_DEPTH` levels (e.g. in a reward's details) is written as the string
+``"<nested deeper than 200 levels>"`` at that depth, so every row rlvr writes can be read
+back by both backends.
 """
 
 from __future__ import annotations
@@ -13,7 +21,37 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["BACKEND", "dumps", "dumps_many", "fast_loads", "loads"]
+__all__ = ["BACKEND", "MAX_READ_DEPTH", "MAX_WRITE_DEPTH", "dumps", "dumps_many", "fast_loads", "loads", "too_deep"]
+
+#: Input documents nested deeper than this are malformed (see :func:`too_deep`).
+MAX_READ_DEPTH = 128
+#: Containers nested deeper than this are replaced by a marker string when writing.
+MAX_WRITE_DEPTH = 200
+
+
+def too_deep(raw: bytes | str, obj: Any, limit: int = MAX_READ_DEPTH) -> bool:
+    """Whether ``obj`` (parsed from ``raw``) nests containers more than ``limit`` levels deep.
+
+    Costs two byte counts for ordinary lines: the walk only runs when ``raw`` holds more than
+    ``limit`` brackets in all."""
+    if isinstance(raw, str):
+        if raw.count("[") + raw.count("{") <= limit:
+            return False
+    elif raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _reject_constant(name: str) -> Any:
@@ -21,14 +59,33 @@ def _reject_constant(name: str) -> Any:
 
 
 def _std_loads(data: bytes | str) -> Any:
-    return json.loads(data, parse_constant=_reject_constant)
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
 
 
 _std_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
 
 
+def _clip_depth(obj: Any, depth: int) -> Any:
+    if isinstance(obj, (dict, list, tuple)):
+        if depth >= MAX_WRITE_DEPTH:
+            return f"<nested deeper than {MAX_WRITE_DEPTH} levels>"
+        if isinstance(obj, dict):
+            return {k: _clip_depth(v, depth + 1) for k, v in obj.items()}
+        return [_clip_depth(v, depth + 1) for v in obj]
+    return obj
+
+
 def _std_dumps(obj: Any) -> bytes:
-    return _std_encoder.encode(obj).encode("utf-8", "surrogatepass")
+    try:
+        text = _std_encoder.encode(obj)
+    except (RecursionError, ValueError) as exc:  # ValueError: a circular reference
+        if isinstance(exc, ValueError) and "ircular" not in str(exc):
+            raise
+        text = _std_encoder.encode(_clip_depth(obj, 0))
+    return text.encode("utf-8", "surrogatepass")
 
 
 try:

@@ -65,6 +65,8 @@ def parse_param(text: str) -> tuple[str, str, Any]:
         value = json.loads(raw)
     except ValueError:
         value = raw
+    except RecursionError:
+        raise PlanError(f"bad --param {target}: its JSON value is nested too deeply") from None
     return name.strip(), key.strip(), value
 
 
@@ -122,6 +124,12 @@ def build_plan(
                 stack = load_stack(config)
             except (OSError, ValueError) as exc:
                 raise PlanError(f"--config {config}: {exc}") from None
+            except RecursionError:
+                raise PlanError(f"--config {config}: nested too deeply to read") from None
+            except Exception as exc:  # PyYAML's errors are not ValueErrors
+                if isinstance(exc, (UnknownRewardError, ImportError)) or not type(exc).__module__.startswith("yaml"):
+                    raise
+                raise PlanError(f"--config {config}: invalid YAML: {exc}") from None
             _expand(stack, 1.0, components)
         for spec in reward_specs:
             entry = parse_reward_spec(spec)

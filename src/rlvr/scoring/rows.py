@@ -14,7 +14,7 @@ Accepted row shapes (any other keys are *columns*, handed to the rewards)::
 * The id column (``id`` unless ``--id-column`` says otherwise) is copied to every output row.
 
 A line is *malformed* (one error record, the run goes on) when it is not valid UTF-8 JSON,
-is not an object, has neither or both of ``completion``/``completions``, or has a
+is nested more than 128 levels deep (``[[[...``), is not an object, has neither or both of ``completion``/``completions``, or has a
 ``completions`` value that is not a non-empty list. Blank lines are skipped silently.
 """
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlvr.scoring.jsonl import fast_loads, loads
+from rlvr.scoring.jsonl import MAX_READ_DEPTH, fast_loads, loads, too_deep
 
 __all__ = ["RESERVED_KEYS", "InputRow", "LineError", "parse_line"]
 
@@ -72,6 +72,8 @@ def parse_line(raw: bytes, line: int, id_column: str = "id") -> InputRow | LineE
             obj = loads(raw.rstrip(b"\r\n"))
         except (ValueError, UnicodeDecodeError) as exc:
             return LineError(line, f"invalid JSON: {_short(str(exc))}")
+    if too_deep(raw, obj):
+        return LineError(line, f"invalid JSON: nested too deeply (more than {MAX_READ_DEPTH} levels)")
     if not isinstance(obj, dict):
         return LineError(line, f"expected a JSON object, got a JSON {type(obj).__name__}")
     row_id = obj.get(id_column)

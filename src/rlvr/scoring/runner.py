@@ -1,31 +1,50 @@
 """``rlvr score``: read a JSONL file, score it in chunks (optionally in parallel), write rows,
 resume interrupted runs, summarise.
 
-Exit codes: ``0`` every row scored cleanly; ``1`` some rows failed (a malformed line, or a
-reward status ``error``/``invalid_input``; see :mod:`rlvr.scoring.stats`); ``2`` usage or
-configuration error (nothing scored); ``130`` interrupted (the output so far is complete
-up to a chunk and can be continued with ``--resume``).
+Exit codes (also in ``rlvr score --help`` and ``docs/cli.md``):
+
+* ``0`` every row scored cleanly;
+* ``1`` some rows failed (a malformed line, or a reward status ``error``/``invalid_input``;
+  see :mod:`rlvr.scoring.stats`);
+* ``2`` usage or configuration error, or an existing output that cannot be resumed (nothing
+  scored);
+* ``3`` the output file is being written by another ``rlvr score`` run (nothing touched);
+* ``4`` the output could not be written (disk full, quota, I/O error): the file holds whole
+  chunks up to the failure; continue with ``--resume`` once there is room;
+* ``5`` a worker process died or failed (e.g. killed for memory): the rows before its chunk
+  are written; continue with ``--resume``;
+* ``130`` interrupted (Ctrl-C): the output holds whole chunks; continue with ``--resume``;
+* ``141`` stdout was closed by its reader (``rlvr score ... | head``), the usual code of a
+  command stopped by SIGPIPE; nothing is printed.
+
+An interrupt, a write error and a worker failure print exactly one line on stderr.
 """
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
 
 from rlvr.scoring.chunk import ChunkResult, score_chunk
+from rlvr.scoring.interrupts import InterruptGuard
+from rlvr.scoring.output import Output, OutputLocked, OutputWriteError, open_output_fd
 from rlvr.scoring.plan import ScoringPlan, plan_summary
 from rlvr.scoring.progress import Progress
-from rlvr.scoring.resume import ResumeError, find_resume_point
+from rlvr.scoring.resume import ResumeError, ResumePoint, resume_point_of
+from rlvr.scoring.rows import InputRow, LineError, parse_line
 from rlvr.scoring.stats import RunStats
 
-__all__ = ["AUTO_PARALLEL_BYTES", "ScoreOptions", "UsageError", "run_scoring"]
+__all__ = [
+    "AUTO_PARALLEL_BYTES", "EXIT_BROKEN_PIPE", "EXIT_FAILED_ROWS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK",
+    "EXIT_USAGE", "EXIT_WORKER_FAILED", "EXIT_WRITE_FAILED", "OutputLocked", "ScoreOptions", "UsageError",
+    "run_scoring",
+]
 
 #: ``--workers auto`` uses several processes only for input files at least this large.
 AUTO_PARALLEL_BYTES = 32 * 1024 * 1024
@@ -35,7 +54,9 @@ MAX_CHUNK_BYTES = 8 * 1024 * 1024
 TARGET_CHUNK_SECONDS = 0.25
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 4096
 
-EXIT_OK, EXIT_FAILED_ROWS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED_ROWS, EXIT_USAGE = 0, 1, 2
+EXIT_LOCKED, EXIT_WRITE_FAILED, EXIT_WORKER_FAILED = 3, 4, 5
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
 class UsageError(ValueError):
@@ -57,31 +78,20 @@ class ScoreOptions:
     extra_summary: dict[str, Any] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------------------- worker side
-_WORKER_PLAN: ScoringPlan | None = None
-
-
-def _init_worker(plan: ScoringPlan) -> None:
-    global _WORKER_PLAN
-    _WORKER_PLAN = plan
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-
-
-def _work(job: tuple[int, list[bytes]]) -> ChunkResult:
-    assert _WORKER_PLAN is not None
-    return score_chunk(_WORKER_PLAN, job[0], job[1])
-
-
 # ---------------------------------------------------------------------------- reading
 class _ChunkReader:
-    """Yields ``(first_line_number, [raw lines])``; ``size`` may change between chunks."""
+    """Yields ``(first_line_number, [raw lines])``; ``size`` may change between chunks.
 
-    def __init__(self, stream: IO[bytes], skip_through: int, size: int):
+    Lines up to ``skip_through`` are skipped (``--resume``); ``check_last`` is called with
+    input line ``skip_through`` itself, and :class:`ResumeError` is raised when the input is
+    shorter than that."""
+
+    def __init__(self, stream: IO[bytes], skip_through: int, size: int,
+                 check_last: Callable[[bytes], None] | None = None):
         self.stream = stream
         self.skip_through = skip_through
         self.size = size
+        self.check_last = check_last
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[tuple[int, list[bytes]]]:
@@ -89,10 +99,13 @@ class _ChunkReader:
         batch: list[bytes] = []
         batch_bytes = 0
         first = 1
+        skip = self.skip_through
         for raw in self.stream:
             number += 1
             self.bytes_read += len(raw)
-            if number <= self.skip_through:
+            if number <= skip:
+                if number == skip and self.check_last is not None:
+                    self.check_last(raw)
                 continue
             if not batch:
                 first = number
@@ -101,8 +114,41 @@ class _ChunkReader:
             if len(batch) >= self.size or batch_bytes >= MAX_CHUNK_BYTES:
                 yield first, batch
                 batch, batch_bytes = [], 0
+        if number < skip:
+            raise ResumeError(f"the input has {number} lines, but the output already holds rows up to input line "
+                              f"{skip}: resume with the input the output was scored from")
         if batch:
             yield first, batch
+
+
+def _resume_check(point: ResumePoint, id_column: str) -> Callable[[bytes], None]:
+    """Check that input line ``point.last_line`` is the line the last kept output row came from."""
+    from rlvr.scoring.jsonl import dumps, loads
+
+    last = point.records[-1]
+
+    def check(raw: bytes) -> None:
+        item = parse_line(raw, point.last_line, id_column)
+        if item is None:
+            problem = "is blank"
+        elif isinstance(item, LineError) != ("error" in last):
+            problem = "is malformed" if isinstance(item, LineError) else "is a valid row"
+            problem += " but the output row for it says " + ("it is malformed" if "error" in last else "otherwise")
+        elif isinstance(item, InputRow) and (len(item.completions) if item.is_group else None) != last.get("group_size"):
+            problem = "has another number of completions than its output rows"
+        elif loads(dumps(item.row_id)) != last.get("id"):
+            problem = f"has id {_short_repr(item.row_id)}, its output rows have id {_short_repr(last.get('id'))}"
+        else:
+            return
+        raise ResumeError(f"input line {point.last_line} {problem}: the output was scored from another input; "
+                          "resume with that input, or score into a new file")
+
+    return check
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _next_size(result: ChunkResult, fixed: int | None, current: int) -> int:
@@ -129,38 +175,73 @@ def _auto_workers(input_path: str) -> int:
 
 
 # ---------------------------------------------------------------------------- the run
-def _open_output(opts: ScoreOptions, names: list[str], stats: RunStats) -> tuple[IO[bytes], int]:
-    """Open the output (truncating to the resume point); returns the stream and the last done line."""
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    parts = []
+    while True:
+        part = os.read(fd, 1 << 24)
+        if not part:
+            return b"".join(parts)
+        parts.append(part)
+
+
+def _open_output(opts: ScoreOptions, names: list[str], stats: RunStats) -> tuple[Output, ResumePoint | None]:
+    """Open and lock the output (verified and cut to the resume point with ``--resume``).
+
+    Raises :class:`UsageError` or :class:`OutputLocked`; nothing in an existing file is
+    changed before the lock is held and every check passed."""
     if opts.output == "-":
         if opts.resume:
             raise UsageError("--resume needs an output file (-o OUT.jsonl), not stdout")
-        return sys.stdout.buffer, 0
+        return Output.stdout(), None
     out_path = Path(opts.output)
     if opts.input != "-" and out_path.exists() and Path(opts.input).exists() and out_path.samefile(opts.input):
         raise UsageError("the output file is the input file; choose another -o")
-    if opts.resume and out_path.exists():
+    if not out_path.exists():
+        if out_path.parent and not out_path.parent.is_dir():
+            raise UsageError(f"the output folder {out_path.parent} does not exist")
         try:
-            point = find_resume_point(out_path)
-        except ResumeError as exc:
-            raise UsageError(str(exc)) from None
-        if point.reward_names is not None and point.reward_names != names:
-            raise UsageError(
-                f"{out_path} was scored with rewards {point.reward_names}, this run has {names}; "
-                "resume with the same --reward/--config, or write a new file"
-            )
-        stats.add_output_records(point.records)
-        with open(out_path, "r+b") as f:
-            f.truncate(point.keep_bytes)
-        return open(out_path, "ab"), point.last_line
-    if out_path.exists() and not opts.overwrite and not opts.resume:
-        raise UsageError(f"{out_path} exists; pass --resume to continue it or --overwrite to replace it")
-    if out_path.parent and not out_path.parent.exists():
-        raise UsageError(f"the output folder {out_path.parent} does not exist")
-    return open(out_path, "wb"), 0
+            return Output(open_output_fd(out_path, create=True), str(out_path), owned=True), None
+        except FileExistsError:
+            pass  # created meanwhile (another run?): treated as an existing file below
+        except OSError as exc:
+            raise UsageError(f"cannot create the output {out_path}: {exc.strerror or exc}") from None
+    try:
+        fd = open_output_fd(out_path, create=False)
+    except OSError as exc:
+        if not (opts.resume or opts.overwrite):
+            raise UsageError(f"{out_path} exists; pass --resume to continue it or --overwrite to replace it") from None
+        raise UsageError(f"cannot open the output {out_path}: {exc.strerror or exc}") from None
+    out = Output(fd, str(out_path), owned=True)
+    try:
+        if opts.resume:
+            if not out.regular:
+                raise UsageError(f"--resume needs a regular output file; {out_path} is not one")
+            try:
+                point = resume_point_of(_read_all(fd), str(out_path))
+            except ResumeError as exc:
+                raise UsageError(str(exc)) from None
+            if point.reward_names is not None and point.reward_names != names:
+                raise UsageError(
+                    f"{out_path} was scored with rewards {point.reward_names}, this run has {names}; "
+                    "resume with the same --reward/--config, or write a new file"
+                )
+            stats.add_output_records(point.records)
+            out.truncate(point.keep_bytes)
+            return out, point
+        if not opts.overwrite:
+            raise UsageError(f"{out_path} exists; pass --resume to continue it or --overwrite to replace it")
+        out.truncate(0)
+        return out, None
+    except BaseException:
+        out.close()
+        raise
 
 
 def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
-    """Run ``rlvr score``; returns the exit code. Raises :class:`UsageError` for bad options."""
+    """Run ``rlvr score``; returns the exit code (see the module doc). Raises
+    :class:`UsageError` for bad options and :class:`OutputLocked` when another run holds the
+    output. Installs its own SIGINT handler for the run (main thread only)."""
     stderr = stderr or sys.stderr
     plan = opts.plan
     names = plan.names
@@ -168,55 +249,70 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
         raise UsageError(f"input file {opts.input} does not exist (use - for stdin)")
     if opts.workers is not None and opts.workers < 0:
         raise UsageError("--workers must be >= 0 (0: auto)")
+    with InterruptGuard() as guard:
+        return _run(opts, plan, names, guard, stderr)
+
+
+def _run(opts: ScoreOptions, plan: ScoringPlan, names: list[str], guard: InterruptGuard, stderr: TextIO) -> int:
     stats = RunStats(names, plan.pass_metric, plan.pass_threshold)
-    out, done_through = _open_output(opts, names, stats)
+    out, point = _open_output(opts, names, stats)
+    done_through = point.last_line if point else 0
     resumed_lines = stats.lines
     workers = opts.workers or _auto_workers(opts.input)
     total_bytes = None if opts.input == "-" else os.path.getsize(opts.input)
     show = stderr.isatty() if opts.progress is None else opts.progress
     progress = Progress(stderr, total_bytes, show and not opts.quiet)
-    in_stream: IO[bytes] = sys.stdin.buffer if opts.input == "-" else open(opts.input, "rb")  # noqa: SIM115 - closed in finally
     size = opts.chunk_lines or (MIN_CHUNK_LINES * 4 if workers == 1 else 256)
-    reader = _ChunkReader(in_stream, done_through, size)
+    check = _resume_check(point, plan.id_column) if point and point.records else None
     new_rows = 0
     start = time.perf_counter()
-    code = EXIT_OK
     interrupted = False
+    failure: OutputWriteError | None = None
+    worker_failure: str | None = None
+    in_stream: IO[bytes] | None = None
 
     def consume(result: ChunkResult) -> None:
-        nonlocal new_rows
+        nonlocal new_rows, done_through
+        if guard.interrupted:  # a reward swallowed the KeyboardInterrupt: stop anyway, and keep this chunk out
+            raise KeyboardInterrupt
         if result.data:
-            out.write(result.data)
-            out.flush()
+            with guard.deferred():
+                out.write(result.data)
         stats.merge(result.stats)
         new_rows += result.stats.rows
+        done_through = result.first_line + result.n_lines - 1
         reader.size = _next_size(result, opts.chunk_lines, reader.size)
         progress.update(reader.bytes_read, stats.lines, new_rows, stats.malformed + stats.failed_rows)
 
     try:
+        in_stream = sys.stdin.buffer if opts.input == "-" else open(opts.input, "rb")  # noqa: SIM115 - closed below
+        reader = _ChunkReader(in_stream, done_through, size, check)
         if workers <= 1:
             for first, lines in reader:
                 consume(score_chunk(plan, first, lines))
         else:
-            _run_parallel(plan, reader, workers, consume)
+            from rlvr.scoring.workers import WorkerFailed, run_parallel
+
+            try:
+                run_parallel(plan, reader, workers, consume, guard.deferred)
+            except WorkerFailed as exc:
+                worker_failure = str(exc)
     except KeyboardInterrupt:
         interrupted = True
-    except BrokenPipeError:  # `rlvr score ... | head`: the reader went away
-        progress.close()
-        _silence_stdout()
-        return EXIT_FAILED_ROWS
+    except OutputWriteError as exc:
+        failure = exc
+    except ResumeError as exc:
+        raise UsageError(str(exc)) from None
     finally:
-        if in_stream is not sys.stdin.buffer:
+        if in_stream is not None and in_stream is not sys.stdin.buffer:
             in_stream.close()
-        if out is not sys.stdout.buffer:
-            out.close()
-        else:
-            try:
-                out.flush()
-            except BrokenPipeError:
-                _silence_stdout()
+        out.close()
+    interrupted = interrupted or guard.interrupted
     seconds = time.perf_counter() - start
     progress.close()
+    if failure is not None and failure.broken_pipe and opts.output == "-":
+        _silence_stdout()  # `rlvr score ... | head`: the reader went away; say nothing
+        return EXIT_BROKEN_PIPE
     summary = stats.to_dict(plan.weights)
     summary.update({
         "input": opts.input,
@@ -230,47 +326,41 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
         "plan": plan_summary(plan),
         **opts.extra_summary,
     })
-    if not opts.quiet:
-        text = stats.format_text(plan.weights, seconds, workers, new_rows, resumed_lines)
-        if interrupted:
-            text += f"\n  interrupted: continue with --resume (-o {opts.output})"
-        print(text, file=stderr)
+    if opts.output == "-":
+        where = f"stdout got every row up to input line {done_through}"
+    elif done_through:
+        where = f"{opts.output} holds every row up to input line {done_through}; continue with --resume"
+    else:
+        where = f"{opts.output} holds no rows yet; run again (--resume works too)"
+    code = EXIT_FAILED_ROWS if stats.any_failed else EXIT_OK
+    if failure is not None:
+        summary["error"] = str(failure)
+        print(f"rlvr score: error: {failure}; {where}", file=stderr)
+        code = EXIT_WRITE_FAILED
+    elif worker_failure is not None:
+        summary["error"] = worker_failure
+        first, _, rest = worker_failure.partition("\n")
+        print(f"rlvr score: error: {first.rstrip(':')}; {where}", file=stderr)
+        if rest.strip():  # a reward or rlvr bug: its traceback, for the report
+            print(rest.rstrip(), file=stderr)
+        code = EXIT_WORKER_FAILED
+    elif interrupted:
+        print(f"rlvr score: interrupted; {where}", file=stderr)
+        code = EXIT_INTERRUPTED
+    elif not opts.quiet:
+        print(stats.format_text(plan.weights, seconds, workers, new_rows, resumed_lines), file=stderr)
     if opts.summary_json:
         try:
             with open(opts.summary_json, "w", encoding="utf-8") as f:
                 json.dump(summary, f, indent=2, default=str)
                 f.write("\n")
         except OSError as exc:
-            print(f"rlvr score: error: cannot write the summary to {opts.summary_json}: {exc}", file=stderr)
-            return EXIT_USAGE
-    if interrupted:
-        return EXIT_INTERRUPTED
-    if stats.any_failed:
-        code = EXIT_FAILED_ROWS
+            if code in (EXIT_OK, EXIT_FAILED_ROWS):
+                print(f"rlvr score: error: cannot write the summary to {opts.summary_json}: {exc}", file=stderr)
+                import errno
+
+                return EXIT_WRITE_FAILED if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) else EXIT_USAGE
     return code
-
-
-def _run_parallel(plan: ScoringPlan, reader: _ChunkReader, workers: int, consume: Any) -> None:
-    """Chunks go to a process pool; results are written in input order, at most
-    ``2 * workers`` chunks in flight (memory stays bounded on huge files)."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(plan,))
-    pending: collections.deque = collections.deque()
-    try:
-        for job in reader:
-            pending.append(pool.apply_async(_work, (job,)))
-            if len(pending) >= 2 * workers:
-                consume(pending.popleft().get())
-        while pending:
-            consume(pending.popleft().get())
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
 
 
 def _silence_stdout() -> None:

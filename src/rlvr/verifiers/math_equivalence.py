@@ -34,10 +34,13 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Sequence
+
+from rlvr.verifiers.math_lookalikes import fold_lookalikes
 
 __all__ = [
     "MathVerifier",
@@ -112,6 +115,8 @@ _WS = re.compile(r"\s+")
 def normalise_answer(s: str) -> str:
     """Canonical text of an answer, applied identically to gold and prediction.
 
+    Unicode look-alikes of minus signs, digits, fullwidth punctuation and spaces are folded to
+    ASCII first (:func:`~rlvr.verifiers.math_lookalikes.fold_lookalikes`; letters never are).
     Drops math delimiters (``$``, ``\\(`` ``\\)``, ``\\[`` ``\\]``) and escaped dollars,
     ``\\left``/``\\right``, ``\\displaystyle``, LaTeX spacing; ``\\dfrac``/``\\tfrac`` become
     ``\\frac``; newlines become spaces (inline math cannot span lines); runs of whitespace
@@ -119,7 +124,7 @@ def normalise_answer(s: str) -> str:
     still holds math delimiters or boxes after the outer ones are removed (a sentence with
     inline maths) is only stripped.
     """
-    s = s.strip()
+    s = fold_lookalikes(s).strip()
     s = s.replace("\\$", "")
     if _DOLLAR_LIST.fullmatch(s):  # "$1$ and $2$ and $3$" -> "1, 2, 3"
         s = ", ".join(x.strip() for x in _DOLLAR_ITEM.findall(s))
@@ -282,6 +287,46 @@ def _plain_tuple_verdict(gold: str, answer: str, cfg: "VerifyConfig") -> Verdict
     same = (g[0], g[2], len(g[1])) == (a[0], a[2], len(a[1])) and all(
         (x == y) if isinstance(x, str) or isinstance(y, str) else x.value == y.value for x, y in zip(g[1], a[1]))
     return Verdict("correct" if same else "wrong", "same interval/tuple" if same else "different interval/tuple", "tuple")
+
+
+_GROUPING_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def _is_braced_set(s: str) -> bool:
+    return s.startswith("\\{") and s.endswith("\\}") and len(s) > 4
+
+
+def list_elements(s: str) -> list[str]:
+    """The elements of a bare list ``1, 1, 2`` or a braced set ``\\{1, 1, 2\\}`` (top-level
+    commas; ``1,000`` digit grouping is not a separator); ``[s]`` for anything else."""
+    inner = s[2:-2] if _is_braced_set(s) else s
+    return _split_top_level(_GROUPING_COMMA.sub("", inner))
+
+
+def _element_key(part: str) -> object:
+    number = as_plain_number(part)
+    return number.value if number is not None else _compact(part)
+
+
+def repeated_elements_verdict(gold: str, answer: str) -> Verdict | None:
+    """Multisets: an answer list that repeats an element (``2, 2``, ``1, 1, 2``, ``\\{2, 2\\}``)
+    is not the list without the repeats. Against a set-valued reference (``\\{1, 2\\}``)
+    repeats are harmless (a set is a set); against a value, list or tuple the answer must have
+    as many elements as the reference. A reference listing several tuples (``(1,2), (3,4)``) is a
+    set of solutions too. ``None``: no repeats, the counts agree, or the answer is not a bare
+    list of maths values (text with math delimiters or prose: math-verify reads it)."""
+    if _is_braced_set(gold) or _HAS_DELIMITERS.search(answer) or _PROSE.search(answer):
+        return None
+    parts = list_elements(answer)
+    if len(parts) < 2:
+        return None
+    keys = [_element_key(p) for p in parts]
+    if len(set(keys)) == len(keys):
+        return None
+    gold_parts = list_elements(gold)
+    if len(gold_parts) == len(parts) or (len(gold_parts) > 1 and all(p[:1] in "([" for p in gold_parts)):
+        return None
+    return Verdict("wrong", "the answer repeats an element: a list with repeats is not the set without them", "multiset")
 
 
 _BARE_CHOICE = re.compile(r"\(?([A-E])\)?")
@@ -691,9 +736,23 @@ def _quiet_math_verify() -> None:
     logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
 
 
+def _start_worker() -> None:
+    """Worker initialiser: :func:`_quiet_math_verify`, then a few comparisons of each common
+    shape, so that the parser's and sympy's first-use costs (~0.5 s) are paid at start-up, not
+    by the first task (a cold first task would look slow and be parked)."""
+    _quiet_math_verify()
+    cfg = VerifyConfig()
+    for gold, answer in (("x^2+2x+1", "(x+1)^2"), ("\\sqrt{8}", "2\\sqrt{2}"), ("(1, \\infty)", "(1, \\infty)"),
+                         ("y = 2x+3", "y=3+2x"), ("\\frac{\\pi}{3}", "1.047"), ("1, 2", "2, 1")):
+        try:
+            judge_pair((gold, answer, cfg))
+        except Exception:  # a warm-up failure must not stop the worker; the real task will report
+            pass
+
+
 # --------------------------------------------------------------------------- parent side
 _TASK_HANDLER = "rlvr.verifiers.math_equivalence:judge_pair"
-_WORKER_INIT = "rlvr.verifiers.math_equivalence:_quiet_math_verify"
+_WORKER_INIT = "rlvr.verifiers.math_equivalence:_start_worker"
 
 
 class MathVerifier:
@@ -703,8 +762,17 @@ class MathVerifier:
         config: comparison policy (:class:`VerifyConfig`).
         timeout: seconds one sympy comparison may take before its worker is killed (``None``
             or ``0``: no deadline; the comparison still runs in a worker).
-        workers: worker processes for the sympy path (shared by every verifier of the
-            process with the same ``workers``/``memory_limit_mb``).
+        batch_budget: wall seconds one :meth:`verify_many` call may spend on sympy work in
+            all; what is not settled then is ``timeout`` (not cached: it was never judged to
+            the end). ``None`` (default): ``max(2 * timeout, 0.25 s * comparisons / workers)``,
+            i.e. twice the deadline for a GRPO step's batch, growing with very large (offline)
+            batches so that they are never cut short by a budget meant for one step (see
+            :meth:`budget_for`); ``0``: no budget.
+        workers: comparisons run at once, in as many worker processes (shared by every
+            verifier of the process with the same ``workers``/``memory_limit_mb``). A
+            comparison that runs more than ``min(1 s, timeout / 4)`` while others wait is
+            parked and resumed later, so hostile answers cannot hold a batch behind them
+            (up to ``max_parked`` parked processes per call besides the ``workers``).
         in_process: run the sympy path in this process without any deadline (debugging,
             platforms without subprocesses). Off-main-thread this has no protection at all.
         cache_size: verdicts kept in the LRU.
@@ -713,10 +781,13 @@ class MathVerifier:
     Thread-safe. Picklable (caches and the pool are not pickled; they are per process).
     """
 
-    def __init__(self, config: VerifyConfig | None = None, *, timeout: float | None = 10.0, workers: int = 1,
-                 in_process: bool = False, cache_size: int = 100_000, memory_limit_mb: int | None = 4096):
+    def __init__(self, config: VerifyConfig | None = None, *, timeout: float | None = 10.0, workers: int = 2,
+                 in_process: bool = False, cache_size: int = 100_000, memory_limit_mb: int | None = 4096,
+                 batch_budget: float | None = None, max_parked: int = 8):
         self.config = config or VerifyConfig()
         self.timeout = timeout if timeout else None
+        self.batch_budget = batch_budget  #: the parameter as given (``None``: automatic)
+        self.max_parked = max(0, int(max_parked))
         self.workers = max(1, int(workers))
         self.in_process = in_process
         self.cache_size = cache_size
@@ -728,6 +799,18 @@ class MathVerifier:
         self._lock = threading.Lock()
         self._gold_numbers: dict[str, PlainNumber | None] = {}
         self._gold_values: dict[str, float | str | None] = {}
+
+    #: seconds of budget per sympy comparison and worker beyond ``2 * timeout`` (big batches)
+    BUDGET_PER_COMPARISON = 0.25
+
+    def budget_for(self, comparisons: int) -> float | None:
+        """The wall budget (seconds) of a call that needs ``comparisons`` sympy comparisons;
+        ``None``: unbounded."""
+        if self.batch_budget is not None:
+            return self.batch_budget if self.batch_budget > 0 else None
+        if not self.timeout:
+            return None
+        return max(2 * self.timeout, self.BUDGET_PER_COMPARISON * comparisons / self.workers)
 
     def _remember_gold_value(self, gold: str, value: float | str | None) -> None:
         with self._lock:
@@ -761,7 +844,7 @@ class MathVerifier:
             return hit
 
     def _remember(self, key: tuple[str, str], verdict: Verdict) -> None:
-        if verdict.status == "error":
+        if verdict.status == "error" or verdict.path == "budget":
             return
         with self._lock:
             self._cache[key] = verdict
@@ -772,6 +855,9 @@ class MathVerifier:
         """The in-process verdict when no sympy work is needed (inputs already normalised)."""
         if _compact(gold) == _compact(answer):
             return Verdict("correct", "identical after normalisation", "string")
+        repeats = repeated_elements_verdict(gold, answer)
+        if repeats is not None:
+            return repeats
         tup = _plain_tuple_verdict(gold, answer, self.config)
         if tup is not None:
             return tup
@@ -828,6 +914,8 @@ class MathVerifier:
                 continue
             pending.setdefault(key, []).append(i)
         if pending:
+            budget = self.budget_for(len(pending))
+            until = time.monotonic() + budget if budget else None
             # Two rounds: plain-number answers against a reference whose numeric value is not
             # known yet wait until the first round has computed it (far-off numbers are then
             # rejected in-process, without a sympy task).
@@ -838,7 +926,7 @@ class MathVerifier:
                 golds_in_first = {k[0] for k in pending if k not in needs_value}
                 waiting = [k for k in needs_value if k[0] in golds_in_first]
                 first = [k for k in pending if k not in set(waiting)]
-            self._settle(first, pending, out)
+            self._settle(first, pending, out, until)
             if waiting:
                 again = []
                 for key in waiting:
@@ -849,19 +937,19 @@ class MathVerifier:
                             out[i] = fast
                     else:
                         again.append(key)
-                self._settle(again, pending, out)
+                self._settle(again, pending, out, until)
         return [v if v is not None else Verdict("error", "internal: no verdict", "") for v in out]
 
     def _settle(self, keys: list[tuple[str, str]], pending: dict[tuple[str, str], list[int]],
-                out: list[Verdict | None]) -> None:
+                out: list[Verdict | None], until: float | None) -> None:
         if not keys:
             return
-        for key, verdict in zip(keys, self._run_sympy(keys)):
+        for key, verdict in zip(keys, self._run_sympy(keys, until)):
             self._remember(key, verdict)
             for i in pending[key]:
                 out[i] = verdict
 
-    def _run_sympy(self, keys: list[tuple[str, str]]) -> list[Verdict]:
+    def _run_sympy(self, keys: list[tuple[str, str]], until: float | None = None) -> list[Verdict]:
         tasks = [(g, a, self.config) for g, a in keys]
         if self.in_process:
             _quiet_math_verify()
@@ -877,16 +965,28 @@ class MathVerifier:
         from rlvr.verifiers.deadline_pool import shared_pool
 
         pool = shared_pool(_TASK_HANDLER, workers=self.workers, initializer=_WORKER_INIT,
-                           memory_limit_mb=self.memory_limit_mb)
+                           memory_limit_mb=self.memory_limit_mb, max_parked=self.max_parked,
+                           preempt_after=min(1.0, self.timeout / 4) if self.timeout else 1.0)
+        budget = None
+        if until is not None:
+            budget = until - time.monotonic()
+            if budget <= 0:
+                return [Verdict("timeout", "the batch budget was spent before this comparison started", "budget")
+                        for _ in tasks]
         verdicts = []
-        for task, outcome in zip(tasks, pool.run(tasks, timeout=self.timeout)):
+        outcomes = pool.run(tasks, timeout=self.timeout, budget=budget, affinity=[t[0] for t in tasks])
+        for task, outcome in zip(tasks, outcomes):
             if outcome.status == "ok":
                 status, reason, path, value = outcome.value
                 self._remember_gold_value(task[0], value)
                 verdicts.append(Verdict(status, reason, path, outcome.seconds))
+            elif outcome.status == "timeout" and outcome.budget_exhausted:
+                verdicts.append(Verdict("timeout", "the call's batch budget passed before this comparison "
+                                                   "finished", "budget", outcome.seconds))
             elif outcome.status == "timeout":
                 verdicts.append(Verdict("timeout", f"verification passed its {self.timeout:g} s deadline; "
                                                    "the worker was killed", "deadline", outcome.seconds))
-            else:
-                verdicts.append(Verdict("error", outcome.error[:300], "worker", outcome.seconds))
+            else:  # "worker": this comparison crashed its worker; "infrastructure": no worker could start
+                verdicts.append(Verdict("error", outcome.error[:300], "infrastructure" if outcome.infrastructure
+                                        else "worker", outcome.seconds))
         return verdicts

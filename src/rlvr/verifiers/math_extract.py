@@ -15,8 +15,9 @@ Order of the search (the path taken is returned in :attr:`Extraction.path`):
    boxed value in the region is returned in :attr:`Extraction.candidates` so that the verifier
    can refuse hedging (several different boxed values for a single-valued gold).
 4. **GSM8K** ``#### 42`` (the last one; the rest of its line).
-5. **Answer phrase**: the last "the answer is ...", "final answer: ..." (to the end of the line,
-   trailing full stop dropped).
+5. **Answer phrase**: the last "the answer is ...", "final answer: ...": the math span(s) it
+   starts with, else the rest of its sentence (up to ``.``/``!``/``?`` + space outside maths,
+   "I hope it is correct", or the end of the line); see :func:`phrase_answer`.
 6. Inside an answer tag with none of the above, the whole tag content is the answer.
 7. ``last_number`` (opt-in only: rewarding the last number of a text is a known reward hack).
 
@@ -35,8 +36,10 @@ from typing import Sequence
 __all__ = [
     "DEFAULT_STRATEGIES",
     "Extraction",
+    "answer_boxes",
     "extract_answer",
     "find_boxed",
+    "phrase_answer",
     "text_after_reasoning",
 ]
 
@@ -49,8 +52,13 @@ _GSM8K = re.compile(r"####[ \t]*([^\n]*)")
 _ANSWER_PHRASE = re.compile(
     r"(?:final\s+answer|the\s+answer)(?:\s+is)?\s*(?:[:=]|\bis\b)?[ \t]*([^\n]*)", re.IGNORECASE
 )
-_MINERVA = re.compile(r"final answer is[ \t]*([^\n]*?)(?:\.?[ \t]*I hope it is correct\.?)?[ \t]*$",
-                      re.IGNORECASE | re.MULTILINE)
+_MINERVA = re.compile(r"final answer is[ \t]*([^\n]*)", re.IGNORECASE)
+_INNER_PHRASE = re.compile(r"[ \t*]*(?:the\s+)?(?:final\s+answer|answer)(?:\s+is)?[ \t]*(?:[:=]|\bis\b)?[ \t]*",
+                           re.IGNORECASE)
+# inline maths on one line: $$...$$, $...$, \(...\), \[...\]
+_MATH_SPAN = r"(?:\$\$[^\n]+?\$\$|\$[^$\n]+\$|\\\([^\n]+?\\\)|\\\[[^\n]+?\\\])"
+_LEADING_SPANS = re.compile(rf"[ \t]*{_MATH_SPAN}(?:[ \t]*(?:,|;|and|or|&)?[ \t]*{_MATH_SPAN})*")
+_SENTENCE_END = re.compile(rf"{_MATH_SPAN}|[.!?](?=\s|$)|\bI hope it is correct", re.IGNORECASE)
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 
 
@@ -151,15 +159,35 @@ def box_spans(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _answer_boxes(text: str) -> list[str]:
-    """Boxed contents that hold no further box (``\\boxed{The answer is \\boxed{5}}`` -> ``5``)."""
+def answer_boxes(text: str) -> list[str]:
+    """Boxed contents that hold no further box (``\\boxed{The answer is \\boxed{5}}`` -> ``5``),
+    in order of appearance."""
     return [b for b in find_boxed(text) if "\\boxed" not in b and "\\fbox" not in b]
+
+
+def phrase_answer(rest: str) -> str:
+    """The answer stated after an answer phrase ("the final answer is ..."), from the rest of
+    its line: the math span(s) it starts with (``$X$``, ``$1$ and $2$``), else the text up to
+    the end of its sentence (a ``.``/``!``/``?`` followed by a space or the end, outside maths,
+    or "I hope it is correct"). Trailing notes on the same line are not part of the answer."""
+    for _ in range(3):  # "Final Answer: The final answer is $X$": the inner phrase states it
+        inner = _INNER_PHRASE.match(rest)
+        if inner is None:
+            break
+        rest = rest[inner.end():]
+    m = _LEADING_SPANS.match(rest)
+    if m:
+        return m.group()
+    for end in _SENTENCE_END.finditer(rest):
+        if end.group()[0] not in "$\\":  # not a math span: the sentence ends here
+            return rest[:end.start()]
+    return rest
 
 
 def _clean_line_answer(s: str) -> str:
     s = s.strip()
     s = s.rstrip(" \t.。")
-    if len(s) >= 2 and s[0] == "$" and s[-1] == "$":
+    if len(s) >= 2 and s[0] == "$" and s[-1] == "$" and "$" not in s.strip("$"):  # one span, not "$1$ and $2$"
         s = s.strip("$").strip()
     return s.strip().strip("*").strip()  # markdown **42**
 
@@ -200,18 +228,20 @@ def extract_answer(
             return Extraction(None, "too_long", ())
         return Extraction(answer, path, candidates)
 
+    cap = max_answer_chars + 2  # a phrase's answer is searched for in this much of its line (longer: refused)
     for strategy in strategies:
         if strategy == "boxed":
-            boxes = _answer_boxes(region)
+            boxes = answer_boxes(region)
             if boxes:
                 minerva = None
                 for minerva in _MINERVA.finditer(region):
                     pass
                 last_box_end = box_spans(region)[-1][1] if boxes else -1
-                if minerva is not None and minerva.start() > last_box_end and _clean_line_answer(minerva.group(1)):
+                stated = _clean_line_answer(phrase_answer(minerva.group(1)[:cap])) if minerva is not None else ""
+                if minerva is not None and minerva.start() > last_box_end and stated:
                     # "Final Answer: The final answer is $X$. I hope it is correct." after an
                     # intermediate box: the stated final answer wins
-                    return accept(_clean_line_answer(minerva.group(1)), "final_answer_phrase")
+                    return accept(stated, "final_answer_phrase")
                 distinct = tuple(dict.fromkeys(b.strip() for b in boxes if b.strip()))
                 if any(len(b) > max_answer_chars for b in distinct):
                     return Extraction(None, "too_long")
@@ -229,8 +259,9 @@ def extract_answer(
             last = None
             for last in _ANSWER_PHRASE.finditer(region):
                 pass
-            if last is not None and _clean_line_answer(last.group(1)):
-                return accept(_clean_line_answer(last.group(1)), "answer_phrase")
+            stated = _clean_line_answer(phrase_answer(last.group(1)[:cap])) if last is not None else ""
+            if stated:
+                return accept(stated, "answer_phrase")
         elif strategy == "last_number":
             last = None
             for last in _LAST_NUMBER.finditer(region):
