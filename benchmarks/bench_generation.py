@@ -4,6 +4,7 @@
     python benchmarks/bench_generation.py --profile t4 --device cuda --trl-step    # a GPU box
     python benchmarks/bench_generation.py --profile t4 --device cuda --trl-step --compile \
         --budget-s 240 --json /tmp/gen.json
+    python benchmarks/bench_generation.py --profile t4 --rows kv,nocache --trl-step --trl-rows defaults,compile
 
 The model is a randomly initialised Qwen2 of the profile's shape, built from a config (no
 download): ``t4`` is Qwen2.5-1.5B (28 layers, hidden 1536, vocab 151,936), ``smoke`` a tiny
@@ -30,7 +31,11 @@ Rows, all measured in this run, each with its ratio to the baseline:
 ``--trl-step`` also runs real TRL ``GRPOTrainer`` steps (LoRA on every linear layer, gradient
 checkpointing as the profile says, ``beta=0``) with several generation settings and reports
 s/step of a steady-state step, the generation share, peak GPU memory, and whether generation
-really used the KV cache (read from the decoder's input lengths, not assumed).
+really used the KV cache (read from the decoder's input lengths, not assumed). Settings:
+TRL's defaults; static cache + compile (``cache_implementation="static"``,
+``generation_kwargs={"max_cache_len": ...}``, then ``trainer.generation_config.disable_compile =
+False`` and :func:`keep_one_input_grad_hook`); KV cache off; ``cache_implementation="static"``
+alone; ``use_transformers_continuous_batching=True``.
 
 vLLM (``use_vllm=True``) and Unsloth ``fast_inference`` are not measured: neither is installed
 where this benchmark has run so far. ``--budget-s`` skips the remaining rows once the run has
@@ -261,6 +266,21 @@ def timed_generate_batch(model: Any, args: argparse.Namespace, prompt: torch.Ten
 # Real TRL GRPO steps
 
 
+def keep_one_input_grad_hook(model: Any) -> None:
+    """transformers' ``gradient_checkpointing_enable`` registers a new requires-grad hook on the input
+    embeddings every time it is called, and TRL calls it after every generation: the hooks pile up and
+    a compiled decoding step is recompiled at each GRPO step (then falls back to eager after
+    ``torch._dynamo.config.recompile_limit``). Registering the hook only once avoids that."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    register = base.enable_input_require_grads
+
+    def enable_once() -> None:
+        if not getattr(base, "_require_grads_hooks", None):
+            register()
+
+    base.enable_input_require_grads = enable_once
+
+
 def allow_compile(generation_config: Any, device: str) -> None:
     """Let transformers compile the decoding step inside TRL's generate (TRL sets disable_compile=True)."""
     from transformers import CompileConfig
@@ -364,6 +384,7 @@ def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype
                                       reward_funcs=[distinct_tokens], peft_config=lora, callbacks=[timer])
                 if _key == "compile":
                     allow_compile(trainer.generation_config, device)
+                    keep_one_input_grad_hook(trainer.model)
                 for attr in ("generate", "generate_batch"):
                     if hasattr(trainer.model, attr):
                         orig = getattr(trainer.model, attr)
@@ -381,9 +402,10 @@ def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype
                 reset_peak(device)
                 trainer.train()
                 steps = [b - a for a, b in zip(timer.marks, timer.marks[1:])]
-                step_s = min(steps[1:]) if len(steps) > 1 else steps[0]  # steady state: not the first step
+                best = min(range(1, len(steps)), key=steps.__getitem__) if len(steps) > 1 else 0
+                step_s = steps[best]  # steady state: the fastest step after the first
                 step_guess = step_guess or step_s
-                gen_s = gen_times[-1] if gen_times else None
+                gen_s = gen_times[best] if len(gen_times) == len(steps) else None  # one generate per step
                 decode_calls = [n for n in fed if n == 1]
                 # continuous batching packs all sequences into one row of a paged cache: not readable here
                 used_cache = None if "continuous" in name else (len(decode_calls) > len(fed) // 2 if fed else None)
@@ -438,8 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", default="kv,nocache,static,cb,micro",
                    help="generate rows, comma-separated from kv,nocache,static,cb,compile,micro")
     p.add_argument("--compile", action="store_true", help="add the static cache + torch.compile row")
-    p.add_argument("--trl-rows", default="defaults,nocache,static,cb",
-                   help="TRL step rows, comma-separated from defaults,nocache,static,cb,compile")
+    p.add_argument("--trl-rows", default="defaults,compile,nocache,static,cb",
+                   help="TRL step rows, comma-separated from defaults,compile,nocache,static,cb")
     p.add_argument("--ref-s", type=float, default=10.0,
                    help="budget estimates: seconds per group assumed when the kv row is not run")
     p.add_argument("--trl-step", action="store_true", help="also time real TRL GRPOTrainer steps")

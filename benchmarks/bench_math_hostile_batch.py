@@ -4,7 +4,7 @@ The batch: 8 power towers (``9^{9^{9^9}}`` and kin: each runs past any deadline)
 56 ordinary answers that need sympy (correct and wrong), one call, a fresh verdict cache.
 Side by side, in the same run:
 
-* **rlvr default**: ``workers=2``, slow comparisons parked after ``min(1 s, deadline/4)``,
+* **rlvr default**: ``workers=2``, slow comparisons parked after ``min(0.5 s, deadline/4)``,
   the default batch budget (``2 x deadline`` for a call of this size);
 * **baseline (sequential)**: the same reward with one worker, no parking and no batch budget,
   i.e. one comparison after another, each killed at its deadline (rlvr before issue 9).

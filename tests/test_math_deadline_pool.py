@@ -193,3 +193,16 @@ def test_no_worker_outlives_a_killed_owner_even_parked_ones():
         pytest.fail("workers outlived their owner")
     finally:
         owner.kill()
+
+
+def test_infrastructure_errors_are_told_apart_from_task_errors():
+    died = DeadlinePool("os:_exit", workers=1)  # the task kills its worker: the payload's doing
+    broken = DeadlinePool("time:sleep", workers=1, initializer="math:sqrt")  # cannot start at all
+    try:
+        out = died.run([3], timeout=5)[0]
+        assert out.status == "error" and not out.infrastructure
+        out = broken.run([0, 0], timeout=5)
+        assert [o.status for o in out] == ["error", "error"] and all(o.infrastructure for o in out)
+    finally:
+        died.close()
+        broken.close()

@@ -115,13 +115,16 @@ class MathAccuracyReward(Reward):
     """1.0 when the final answer is mathematically equivalent to the reference, else 0.0.
 
     Statuses and values: ``correct`` -> ``correct_value`` (1.0); ``wrong`` -> ``wrong_value``
-    (0.0), also for hedging (several different boxed values for a single-valued reference;
-    for a multi-valued reference, e.g. ``1, 2``, the boxes are joined in order) and refused
-    answers (too long); ``no_answer`` -> ``wrong_value`` (no final answer: unclosed think block,
+    (0.0), also for hedging (several distinct boxed values are one answer only when the
+    reference is multi-valued, e.g. ``1, 2``, and each box holds one element: then they are
+    joined in order; otherwise every one must be correct), for a list that repeats an element
+    against a value/list reference (``2, 2`` for ``2``), and for refused answers (too long); ``no_answer`` -> ``wrong_value`` (no final answer: unclosed think block,
     no box/``####``/answer phrase); ``gold_unparseable`` -> ``None`` (never rewarded);
-    ``timeout`` -> ``timeout_value`` (0.0); ``error`` -> ``None`` (worker crash: please report).
+    ``timeout`` -> ``timeout_value`` (0.0; the comparison passed its deadline or the call's batch
+    budget ran out); a comparison that crashed its worker -> ``wrong`` (0.0, ``verify_error`` in
+    details: an answer can provoke it); ``error`` -> ``None`` (no worker process could start).
     Details: ``extraction`` (path), ``answer`` (truncated), ``verdict_path`` (string, numeric,
-    choice, sympy, list, approx, guard, cache:*, deadline), ``verify_seconds`` (worker time,
+    choice, sympy, list, approx, guard, multiset, cache:*, deadline, budget), ``verify_seconds`` (worker time,
     when sympy ran).
     """
 

@@ -770,7 +770,7 @@ class MathVerifier:
             :meth:`budget_for`); ``0``: no budget.
         workers: comparisons run at once, in as many worker processes (shared by every
             verifier of the process with the same ``workers``/``memory_limit_mb``). A
-            comparison that runs more than ``min(1 s, timeout / 4)`` while others wait is
+            comparison that runs more than ``min(0.5 s, timeout / 4)`` while others wait is
             parked and resumed later, so hostile answers cannot hold a batch behind them
             (up to ``max_parked`` parked processes per call besides the ``workers``).
         in_process: run the sympy path in this process without any deadline (debugging,
@@ -966,7 +966,7 @@ class MathVerifier:
 
         pool = shared_pool(_TASK_HANDLER, workers=self.workers, initializer=_WORKER_INIT,
                            memory_limit_mb=self.memory_limit_mb, max_parked=self.max_parked,
-                           preempt_after=min(1.0, self.timeout / 4) if self.timeout else 1.0)
+                           preempt_after=0.5)  # the pool caps it at timeout / 4
         budget = None
         if until is not None:
             budget = until - time.monotonic()
