@@ -28,7 +28,9 @@ echo "[setup] python deps ($("$PY" -c 'import sys; print(sys.prefix)'))"
 # torch first and pinned: resolving it as a dependency of trl would pick the newest release, and
 # on Linux the public index's default build is the CUDA one (GBs of nvidia-* wheels).
 if [ "$TORCH_REQ" = "skip" ]; then
-  echo "[setup] RLVR_TORCH=skip: keeping $("$PY" -c 'import torch; print(torch.__version__)')"
+  have=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null) \
+    || { echo "[setup] RLVR_TORCH=skip but this environment has no torch: install one first" >&2; exit 1; }
+  echo "[setup] RLVR_TORCH=skip: keeping torch $have"
   TORCH_REQ=torch
 elif [ -n "${TORCH_INDEX_URL:-}" ]; then
   pip_install "$TORCH_REQ" --index-url "$TORCH_INDEX_URL"
