@@ -20,6 +20,7 @@ import sys
 import time
 
 from _timing import best_rate
+
 from rlvr import get_reward
 from rlvr.tasks import countdown_rows
 from rlvr.verifiers.countdown import parse_numbers, parse_target, verify_countdown

@@ -449,6 +449,52 @@ def table(title: str, rows: list[Row], baseline: Row | None, unit: str) -> None:
               f"{(f'{ratio:.2f}x' if ratio else '-'):>10} | {fmt(r.peak_gib):>8} | {r.note}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Derived (not measured): a T4 from GPU measurements. The assumptions are docs/generation.md's.
+
+T4 = {"bandwidth": 320e9, "bw_eff": (0.8, 0.7), "tflops": (30e12, 20e12), "peak_ratio": 790 / 65,
+      "host_slowdown": (1.0, 1.5), "kernel_slowdown": (1.5, 2.5)}
+
+
+def derive_t4(paths: list[str], steps: int = 500) -> None:
+    """Print the t4 profile's expected generation time, s/step and run time on a T4, derived from
+    ``--json`` files of GPU runs (rows merged by name). Every figure printed is a range."""
+    rows: dict[str, dict[str, Any]] = {}
+    meta: dict[str, Any] = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        meta.update({k: v for k, v in data.items() if k not in ("generate", "trl")})
+        rows.update({r["name"]: r for r in data.get("generate", []) + data.get("trl", []) if r.get("seconds")})
+    shape = PROFILES[meta["profile"]]["model"]
+    group, new, prompt = meta["group"], meta["new_tokens"], meta["prompt_len"]
+    params = meta.get("parameters") or 1.5437e9
+    head_dim = shape["hidden_size"] // shape["num_attention_heads"]
+    kv_bytes = group * (prompt + new / 2) * shape["num_hidden_layers"] * 2 * shape["num_key_value_heads"] * head_dim * 2
+    step_bytes = 2 * params + kv_bytes
+    floor = [step_bytes / (T4["bandwidth"] * eff) for eff in T4["bw_eff"]]  # s per decoding step
+    trl = rows.get("TRL step: defaults")
+    eager_h200 = (trl["extra"]["generate_s"][-1] if trl else rows["KV cache, whole group"]["seconds"]) / new
+    compiled = rows.get("static cache + compile (2nd call)")
+    print(f"\nDERIVED, not measured: t4 profile on a T4 ({group} x {new} tokens, prompt {prompt}, 16-bit weights)")
+    print(f"  bytes per decoding step {step_bytes / 1e9:.2f} GB -> T4 floor "
+          f"{floor[0] * 1e3:.1f}-{floor[1] * 1e3:.1f} ms per step")
+    eager = [max(eager_h200 * k, f) * new for k, f in zip(T4["host_slowdown"], floor)]
+    gens = {"eager generate (TRL defaults)": eager}
+    if compiled:
+        per_step = compiled["seconds"] / new
+        gens["static cache + compile"] = [max(per_step * k, f) * new for k, f in zip(T4["kernel_slowdown"], floor)]
+    flops = 6 * params * group * (prompt + new)
+    train = sorted([flops / T4["tflops"][0], flops / T4["tflops"][1]]
+                   + ([(trl["seconds"] - trl["extra"]["generate_s"][-1]) * T4["peak_ratio"]] if trl else []))
+    train = [train[0], train[-1]]
+    print(f"  training part of a step {train[0]:.1f}-{train[1]:.1f} s")
+    for name, (lo, hi) in gens.items():
+        s_lo, s_hi = lo + train[0], hi + train[1]
+        print(f"  {name:<32} generation {lo:.0f}-{hi:.0f} s; step {s_lo:.0f}-{s_hi:.0f} s; "
+              f"{steps} steps {s_lo * steps / 3600:.1f}-{s_hi * steps / 3600:.1f} h")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--profile", choices=sorted(PROFILES), default="smoke")
@@ -477,7 +523,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="TRL step: default as the profile says (t4: on)")
     p.add_argument("--budget-s", type=float, default=None, help="skip remaining rows after this many seconds")
     p.add_argument("--json", help="write all figures to this file")
+    p.add_argument("--derive-t4", nargs="+", metavar="JSON",
+                   help="measure nothing: print the T4 estimate derived from these --json files of GPU runs")
     args = p.parse_args(argv)
+    if args.derive_t4:
+        derive_t4(args.derive_t4)
+        return 0
     prof = PROFILES[args.profile]
     args.rows = set(args.rows.split(",")) | ({"compile"} if args.compile else set())
     args.trl_rows = set(args.trl_rows.split(","))

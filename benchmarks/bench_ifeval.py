@@ -198,7 +198,7 @@ def main() -> None:
 
     print(f"ifeval benchmark: {len(rows)} realistic rows ({sum(len(i) for _, i, _ in rows)} constraints), "
           f"reference {'= if-verifiable (google IFEval checkers)' if have_ref else 'not installed'}")
-    print("\n1. throughput (rows/s, CPU time, best of %d)" % args.repeats)
+    print(f"\n1. throughput (rows/s, CPU time, best of {args.repeats})")
     print(f"   {'set':44s} {'rlvr':>10s} {'reference':>10s} {'ratio':>7s}")
     cpu_all, _ = best_rate(lambda: run_rlvr(rows), len(rows), args.repeats)
     print(f"   {'all 25 ids (rlvr only)':44s} {cpu_all:10.0f} {'-':>10s} {'-':>7s}")
@@ -216,9 +216,9 @@ def main() -> None:
         agree = sum((v == 1.0) == r for v, r in zip(values, ref)) / len(offline)
         print(f"   prompt-level strict agreement with the reference on these rows: {agree:.1%}")
 
-    print("\n2. worst case (CPU ms, best of %d): the slowest row constraint set of the realistic rows on each shape,"
-          % args.repeats)
-    print("   side by side at 100 KB (the reference in a subprocess killed after %g s), then rlvr at 1 MB" % args.limit)
+    print(f"\n2. worst case (CPU ms, best of {args.repeats}): the slowest row constraint set of the realistic rows on "
+          "each shape,")
+    print(f"   side by side at 100 KB (the reference in a subprocess killed after {args.limit:g} s), then rlvr at 1 MB")
     all_ids = list(IFEVAL_INSTRUCTION_IDS)
     all_kwargs = [_constraint(random.Random(0), i) for i in all_ids]
     candidates = _offline_subset(rows[:80]) if have_ref else rows[:80]

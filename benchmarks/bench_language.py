@@ -44,7 +44,7 @@ _NAIVE_LATIN = {"en", "es", "fr", "de", "pt", "it"}
 def naive_regex(text: str, target: str) -> float:
     """Per-word regex script classifier, no stripping: Han -> zh, kana -> ja, Latin -> any Latin target."""
     counts = {"zh": 0.0, "ja": 0.0, "Latn": 0.0, "ru": 0.0, "ko": 0.0}
-    for han, kana, latin, cyr, hangul in _NAIVE.findall(text):
+    for han, kana, latin, cyr, _hangul in _NAIVE.findall(text):
         if han:
             counts["zh"] += 0.6
         elif kana:
@@ -184,7 +184,7 @@ def main() -> None:
 
     print(f"\naccuracy: mean absolute error of the proportion on {len(rows)} labelled samples ({DATA.name})")
     latin = {"en", "es", "fr", "de"}
-    no_same_script = [r for r in rows if not (r["target"] in latin and len({l for l, _ in r["segments"]} & latin) > 1)]
+    no_same_script = [r for r in rows if not (r["target"] in latin and len({lang for lang, _ in r["segments"]} & latin) > 1)]
     print(f"  {'method':22s} {'all':>8s} {'max err':>8s} {'no Latin-Latin switch':>22s}")
     for method, fn in methods.items():
         if fn is None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from _timing import best_rate
+
 from rlvr import get_reward
 from rlvr.rewards.base import Reward, Sample
 from rlvr.score import Score, Status

@@ -25,7 +25,8 @@ import random
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def build_workload(groups: int, group_size: int = 8, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("math_verify").setLevel(logging.ERROR)
 
     from rlvr import get_reward
-    from rlvr.verifiers.deadline_pool import DeadlinePool
+    from rlvr.runtime.deadline_pool import DeadlinePool
 
     completions, golds = build_workload(args.groups)
     n = len(completions)

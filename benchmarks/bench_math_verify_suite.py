@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     fps_total = 0
     policy_fps: list[str] = []
-    for name, (pred, status, seconds) in graders.items():
+    for name, (pred, _status, seconds) in graders.items():
         agree = sum(p == r["expected"] for p, r in zip(pred, rows))
         fp_rows = [r for p, r in zip(pred, rows) if p and not r["expected"]]
         fp_policy = [r for r in fp_rows if kind_of(r, "") in POLICIES]

@@ -8,7 +8,9 @@ Figures:
 * warm per-submission latency (1 trivial test, sequential) and the harness-reported overhead
   (latency minus the test's own wall time);
 * time for the pool to replace a killed idle container;
-* local backend tests/s vs one ``python -c`` subprocess per test.
+* local backend tests/s vs one ``python -c`` subprocess per test;
+* judged tests/s (``run_tests``: raw sandbox runs compared on the host) vs raw ``backend.run``
+  tests/s (no comparison), local backend: the cost of judging outside the sandbox.
 Targets (issue #5): docker >= 40 tests/s on 2 cores and >= 10x the baseline, warm overhead
 <= 50 ms, replacement <= 1 s; local >= 100 tests/s.
 """
@@ -23,6 +25,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from rlvr.rewards.code import run_tests
 from rlvr.sandbox.limits import Limits
 from rlvr.verifiers.code_cases import stdio_case
 
@@ -37,7 +40,7 @@ def throughput(backend, submissions: int, tests: int, threads: int) -> float:
     subs = [cases(tests) for _ in range(submissions)]
     t0 = time.perf_counter()
     with ThreadPoolExecutor(threads) as ex:
-        results = list(ex.map(lambda c: backend.run_tests(CODE, c, limits=Limits(cpu_s=2)), subs))
+        results = list(ex.map(lambda c: run_tests(backend, CODE, c, limits=Limits(cpu_s=2)), subs))
     dt = time.perf_counter() - t0
     bad = [r for r in results if not r.all_passed]
     if bad:
@@ -45,13 +48,25 @@ def throughput(backend, submissions: int, tests: int, threads: int) -> float:
     return submissions * tests / dt
 
 
+def raw_throughput(backend, submissions: int, tests: int, threads: int) -> float:
+    subs = [[c.sandbox_input() for c in cases(tests)] for _ in range(submissions)]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as ex:
+        results = list(ex.map(lambda inputs: backend.run(CODE, inputs, limits=Limits(cpu_s=2)), subs))
+    dt = time.perf_counter() - t0
+    bad = [r for r in results if len(r.runs) != tests or any(not run.completed for run in r.runs)]
+    if bad:
+        raise SystemExit(f"benchmark submissions failed: {bad[0].to_dict()}")
+    return submissions * tests / dt
+
+
 def latency(backend, rounds: int = 30) -> tuple[float, float]:
     one = cases(1)
-    backend.run_tests(CODE, one)
+    run_tests(backend, CODE, one)
     lat, over = [], []
     for _ in range(rounds):
         t = time.perf_counter()
-        r = backend.run_tests(CODE, one)
+        r = run_tests(backend, CODE, one)
         lat.append((time.perf_counter() - t) * 1000)
         over.append(lat[-1] - r.tests[0].wall_ms)
     return statistics.median(lat), statistics.median(over)
@@ -152,6 +167,7 @@ def main() -> int:
     try:
         throughput(lb, 4, args.tests, lb.pool.size)
         ltps = throughput(lb, args.submissions, args.tests, 2 * lb.pool.size)
+        rtps = raw_throughput(lb, args.submissions, args.tests, 2 * lb.pool.size)
         _, lover = latency(lb)
     finally:
         lb.close()
@@ -161,6 +177,8 @@ def main() -> int:
         ("python -c per test (baseline) tests/s", f"{sbase:8.1f}", ""),
         ("ratio local / baseline", f"{ltps / sbase:8.1f}x", ""),
         ("local warm per-submission overhead ms", f"{lover:8.1f}", ""),
+        ("local raw backend.run (no judging) tests/s", f"{rtps:8.1f}", ""),
+        ("ratio judged / raw", f"{ltps / rtps:8.2f}x", "~1x"),
     ]
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:

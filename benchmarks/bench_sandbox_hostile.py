@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from rlvr.rewards.code import run_tests
 from rlvr.sandbox import Limits, docker_usable, get_backend
 from rlvr.verifiers.code_cases import call_case, stdio_case
 
@@ -84,7 +85,7 @@ def main() -> int:
         for name, code, cases, limits in programs:
             budget = len(cases) * limits.wall + getattr(limits, "submission_slack_s", 1.0)
             t0 = time.monotonic()
-            res = backend.run_tests(code, cases, limits=limits)
+            res = run_tests(backend, code, cases, limits=limits)
             took = time.monotonic() - t0
             tried += 1
             wrong += res.n_passed > 0
@@ -92,7 +93,7 @@ def main() -> int:
             if took - budget > worst[0] or not worst[2]:
                 worst = (took - budget, took, name)
             t1 = time.monotonic()
-            canary = backend.run_tests(canary_code, canary_cases)
+            canary = run_tests(backend, canary_code, canary_cases)
             canary_times.append(time.monotonic() - t1)
             left = leftovers(backend)
             healthy = canary.all_passed and canary.sandbox_error is None and not left

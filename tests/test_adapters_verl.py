@@ -153,5 +153,26 @@ def test_loads_as_a_file_like_verl_custom_reward_function():
     spec = importlib.util.spec_from_file_location("custom_module", verl.__file__)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    fn = getattr(module, "compute_score")
+    fn = module.compute_score
     assert fn("countdown", "<answer>4*3*2</answer>", COUNTDOWN_GT)["score"] == 1.0
+
+
+def test_module_docstring_example_runs(table):
+    """The ``my_reward.py`` example of the module docstring is a doctest (it used to pass a parameter
+    math_accuracy does not have, and raised when veRL first called it)."""
+    import doctest
+
+    result = doctest.testmod(verl, optionflags=doctest.ELLIPSIS, report=True)
+    assert result.attempted >= 3 and result.failed == 0
+    assert resolve_data_source("my_org/my_math").params == {"strategies": ["boxed"]}
+
+
+def _plain_length(completions, **kwargs):
+    return [len(c) / 10 for c in completions]
+
+
+def test_plain_functions_and_import_specs_as_reward_specs(table):
+    register_data_source("plain_fn", RewardSpec(_plain_length))
+    register_data_source("by_import", RewardSpec(f"{__name__}:_plain_length"))
+    out = compute_score_batch(["plain_fn", "by_import"], ["abcde", "ab"], ["g", "g"])
+    assert [o["score"] for o in out] == [0.5, 0.2] and [o["status"] for o in out] == ["ok", "ok"]

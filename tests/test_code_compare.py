@@ -10,9 +10,9 @@ import pytest
 from rlvr.verifiers.code_compare import (
     CompareOptions,
     LongInt,
-    float_close,
     compare_stdout,
     compare_value,
+    float_close,
     parse_json_value,
 )
 

@@ -138,6 +138,7 @@ class TestCodeFormat:
 
 def test_open_r1_code_preset():
     stack = get_reward("open_r1_code", backend="local")
+    assert stack.__name__ == "open_r1_code"  # issue 14: the preset's stack is named like the others
     names = [fn.__name__ for fn in stack.reward_funcs]
     assert names[0] == "code_tests" and "format" in names[1]
     assert stack.reward_weights == [1.0, 0.1]

@@ -31,8 +31,8 @@ def test_import_rlvr_is_fast_and_light():
         t = time.perf_counter()
         import rlvr
         dt = time.perf_counter() - t
-        print(json.dumps({"dt": dt, "mods": sorted(m for m in sys.modules if m.split('.')[0] in %r)}))
-    """ % (HEAVY + LAZY + ("pydantic",),)
+        print(json.dumps({"dt": dt, "mods": sorted(m for m in sys.modules if m.split('.')[0] in WATCHED)}))
+    """.replace("WATCHED", repr(HEAVY + LAZY + ("pydantic",)))
     runs = [json.loads(_run(code)) for _ in range(3)]
     assert runs[0]["mods"] == [], f"`import rlvr` imported {runs[0]['mods']}"
     best = min(r["dt"] for r in runs)  # the machine is shared: take the best of three
@@ -43,12 +43,12 @@ def test_public_api_and_all_builtin_rewards_import_no_heavy_packages():
     code = """
         import json, sys
         from rlvr import get_reward, list_rewards, RewardStack, Score, Status
-        after_api = sorted(m for m in sys.modules if m.split('.')[0] in %r)
+        after_api = sorted(m for m in sys.modules if m.split('.')[0] in HEAVY_NAMES)
         names = [i.name for i in list_rewards()]           # imports every built-in reward module
         import rlvr.adapters.trl, rlvr.adapters.unsloth, rlvr.adapters.verl
-        after_all = sorted(m for m in sys.modules if m.split('.')[0] in %r)
+        after_all = sorted(m for m in sys.modules if m.split('.')[0] in ALL_NAMES)
         print(json.dumps({"api": after_api, "all": after_all, "names": names}))
-    """ % (HEAVY, HEAVY + LAZY)
+    """.replace("HEAVY_NAMES", repr(HEAVY)).replace("ALL_NAMES", repr(HEAVY + LAZY))
     out = json.loads(_run(code))
     assert out["api"] == [], f"`from rlvr import get_reward` imported {out['api']}"
     assert out["all"] == [], f"built-in rewards / adapters imported {out['all']} at module level"

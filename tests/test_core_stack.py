@@ -8,7 +8,19 @@ import pickle
 
 import pytest
 
-from rlvr import Gated, Reward, RewardConfigError, RewardStack, Sample, Score, Status, gate, get_reward, load_stack, register
+from rlvr import (
+    Gated,
+    Reward,
+    RewardConfigError,
+    RewardStack,
+    Sample,
+    Score,
+    Status,
+    gate,
+    get_reward,
+    load_stack,
+    register,
+)
 from rlvr.rewards.base import RewardParams
 
 

@@ -143,8 +143,9 @@ def test_reward_uses_trainer_hooks_consistently(name):
         extra, metrics = [], []
         columns = {c: ["1"] * n for c in _columns(name, reward)}
         values = reward(prompts=["p"] * n, completions=completions, completion_ids=[[1, 2]] * n,
-                        log_extra=lambda col, vals: extra.append((col, vals)),
-                        log_metric=lambda key, val: metrics.append((key, val)), trainer_state=None, **columns)
+                        log_extra=lambda col, vals, extra=extra: extra.append((col, vals)),
+                        log_metric=lambda key, val, metrics=metrics: metrics.append((key, val)), trainer_state=None,
+                        **columns)
         _check(values, n, name)
         assert all(len(vals) == n for _, vals in extra), extra
         assert all(isinstance(v, (int, float)) and math.isfinite(v) for _, v in metrics), metrics

@@ -1,4 +1,4 @@
-"""The generic kill-and-respawn worker pool (rlvr.verifiers.deadline_pool), with stdlib handlers."""
+"""The generic kill-and-respawn worker pool (rlvr.runtime.deadline_pool), with stdlib handlers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from rlvr.verifiers.deadline_pool import DeadlinePool
+from rlvr.runtime.deadline_pool import DeadlinePool
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_parked_processes_are_bounded_and_cleaned_up():
 def test_replacement_workers_are_forked_warm():
     # the maths initializer (sympy imports and a warm-up: about a second) runs once, in the
     # template; a replacement worker is a fork of it, not a fresh interpreter
-    pool = DeadlinePool("time:sleep", workers=1, initializer="rlvr.verifiers.math_equivalence:_start_worker")
+    pool = DeadlinePool("time:sleep", workers=1, initializer="rlvr.math.symbolic:start_worker")
     try:
         pool.run([0], timeout=1)
         start = time.monotonic()
@@ -171,7 +171,7 @@ def test_no_worker_outlives_a_killed_owner_even_parked_ones():
 
     owner = subprocess.Popen([sys.executable, "-c", (
         "import threading, time\n"
-        "from rlvr.verifiers.deadline_pool import DeadlinePool\n"
+        "from rlvr.runtime.deadline_pool import DeadlinePool\n"
         "pool = DeadlinePool('time:sleep', workers=1, preempt_after=0.1)\n"
         "threading.Thread(target=pool.run, args=([30, 30, 30] + [0.2] * 40, 60), daemon=True).start()\n"
         "time.sleep(1.5)\n"

@@ -1,4 +1,4 @@
-"""Extraction of the final maths answer (rlvr.verifiers.math_extract): strict rules, linear time."""
+"""Extraction of the final maths answer (rlvr.math.extraction): strict rules, linear time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rlvr.verifiers.math_extract import extract_answer, final_box_group, find_boxed
+from rlvr.math.extraction import extract_answer, final_box_group, find_boxed
 
 
 def test_only_text_after_last_think_counts():

@@ -137,10 +137,10 @@ def test_batch_budget_is_a_parameter():
 def test_a_comparison_that_crashes_its_worker_scores_zero_not_none():
     """An answer can crash a worker (memory, native code): that must be a 0, never a None that
     drops the sample from the loss. Only 'no worker could start' (outside the submission) is None."""
-    from rlvr.verifiers.math_equivalence import Verdict
+    from rlvr.math import Verdict
 
     acc = get_reward("math_accuracy")
-    crashed = acc._to_score([Verdict("error", "worker died (exit code -9)", "worker")], {})
+    crashed = acc._to_score([Verdict(Status.ERROR, "worker died (exit code -9)", "worker")], {})
     assert (crashed.value, crashed.status) == (0.0, Status.WRONG) and "verify_error" in crashed.details
-    infra = acc._to_score([Verdict("error", "could not start a worker", "infrastructure")], {})
+    infra = acc._to_score([Verdict(Status.ERROR, "could not start a worker", "infrastructure")], {})
     assert infra.value is None and infra.status == Status.ERROR

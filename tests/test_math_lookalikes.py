@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rlvr import Status, get_reward
-from rlvr.verifiers.math_lookalikes import fold_lookalikes
+from rlvr.math import fold_lookalikes
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rlvr import Status, get_reward
-from rlvr.verifiers.math_equivalence import list_elements, repeated_elements_verdict
+from rlvr.math.structures import list_elements, repeated_elements_verdict
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from rlvr import Status, get_reward
-from rlvr.verifiers.math_equivalence import MathVerifier, VerifyConfig, as_plain_number, normalise_answer
+from rlvr.math import MathVerifier, VerifyConfig, normalise_answer
+from rlvr.math.numbers import as_plain_number
 
 
 @pytest.fixture(scope="module")

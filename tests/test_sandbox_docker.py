@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from rlvr.rewards.code import run_tests
 from rlvr.sandbox import Limits, docker_usable, get_backend
 from rlvr.sandbox.docker_backend import DEFAULT_IMAGE
 from rlvr.verifiers.code_cases import call_case, stdio_case
@@ -62,20 +63,20 @@ def assert_healthy(backend):
     assert leftovers == [], f"leftover state: {leftovers}"
     assert used < 1 << 20, f"{used} bytes left on /tmp or /dev/shm"
     t0 = time.monotonic()
-    res = backend.run_tests(CANARY, [stdio_case("2 3\n", "5\n")])
+    res = run_tests(backend, CANARY, [stdio_case("2 3\n", "5\n")])
     took = time.monotonic() - t0
     assert res.sandbox_error is None and res.all_passed, res.to_dict()
     assert took < 3.0 and res.tests[0].cpu_ms < 1000, (took, res.to_dict())
 
 
 def run(backend, code, cases, limits=FAST, **kw):
-    return backend.run_tests(code, cases, limits=limits, **kw)
+    return run_tests(backend, code, cases, limits=limits, **kw)
 
 
 def timed_run(backend, code, cases, limits=FAST, **kw):
     """Run one submission; assert it ended within its documented wall budget + 1 s (issue 9 item 3)."""
     t0 = time.monotonic()
-    res = backend.run_tests(code, cases, limits=limits, **kw)
+    res = run_tests(backend, code, cases, limits=limits, **kw)
     took = time.monotonic() - t0
     budget = limits.submission_budget(len(cases))
     assert took <= budget + 1.0, f"submission took {took:.2f}s, budget {budget:.2f}s (+1s allowed)"
@@ -99,11 +100,11 @@ info["ro_root"] = not os.access("/usr", os.W_OK)
 def f():
     return info
 '''
-    res = backend.run_tests(probe,
-                            [call_case("f", [], {"CapEff": "0000000000000000", "uid": 65534, "gid": 65534,
-                                                 "groups": [], "ifaces": ["lo"], "ro_root": True,
-                                                 "NoNewPrivs": "1", "Seccomp": "2",
-                                                 "CapBnd": "00000000000000e0"})])
+    res = run_tests(backend, probe,
+                    [call_case("f", [], {"CapEff": "0000000000000000", "uid": 65534, "gid": 65534,
+                                         "groups": [], "ifaces": ["lo"], "ro_root": True,
+                                         "NoNewPrivs": "1", "Seccomp": "2",
+                                         "CapBnd": "00000000000000e0"})])
     assert res.all_passed, res.to_dict()
 
 
@@ -136,6 +137,22 @@ def test_int_keys_restored_for_apps_dicts(backend):
     cases = load_test_cases({"fn_name": "f", "inputs": [[{"1": 2, "3": 4}]], "outputs": [[10]]})
     res = run(backend, "def f(d):\n    return sum(k * v for k, v in d.items()) - 4\n", cases)
     assert res.all_passed, res.to_dict()
+
+
+def test_raw_results_from_the_container(backend):
+    """Issue 14 item 5: the Docker backend reports raw facts (bytes, JSON text, exit status); no verdicts."""
+    code = "import sys\ndef f(n):\n    return [n, n * 10**30]\nif __name__ == '__main__':\n" \
+           "    sys.stdout.buffer.write(b'\\x00\\xff' + sys.stdin.buffer.read())\n"
+    seen = []
+    res = backend.run(code, [{"stdin": "hi\n"}, {"fn_name": "f", "args": [2]}, {"stdin": "never"}], limits=FAST,
+                      keep_going=lambda run: seen.append(run.index) or run.index < 1)
+    assert res.sandbox_error is None and res.n_inputs == 3 and seen == [0, 1], res.to_dict()
+    out, call = res.runs
+    assert (out.status, out.stdout, out.exit_code, out.stdout_bytes) == ("completed", b"\x00\xffhi\n", 0, 5)
+    assert call.status == "completed" and call.value_json.replace(" ", "") == f"[2,{2 * 10**30}]"
+    assert out.cpu_ms >= 0 and out.wall_ms > 0 and out.max_rss_kb > 0
+    bad = backend.run("def (", [{"stdin": ""}], limits=FAST).runs[0]
+    assert bad.status == "compile_error" and "SyntaxError" in bad.stderr_tail
 
 
 # ---------------------------------------------------------------------------- canaries

@@ -11,9 +11,11 @@ import os
 
 import pytest
 
+from rlvr.rewards.code import run_tests
 from rlvr.sandbox import Limits
 from rlvr.sandbox.local_backend import LocalBackend
 from rlvr.verifiers.code_cases import call_case, stdio_case
+from rlvr.verifiers.code_compare import CompareOptions
 
 FAST = Limits(cpu_s=1.0, wall_s=2.0)
 
@@ -27,7 +29,7 @@ def local():
 
 
 def run(b, code, cases, limits=FAST, **kw):
-    return b.run_tests(code, cases, limits=limits, **kw)
+    return run_tests(b, code, cases, limits=limits, **kw)
 
 
 def test_statuses(local):
@@ -89,8 +91,6 @@ def _capture_checker(stdin, expected, actual):
     return False
 
 
-from rlvr.verifiers.code_compare import CompareOptions
-
 _capture = CompareOptions(checker=_capture_checker)
 
 
@@ -148,8 +148,8 @@ def test_solution_cannot_read_expected_outputs_from_ancestor_memory(local):
 
 
 def test_solution_cannot_signal_the_harness_or_trainer(local):
-    code = ("import os, signal\nhits = 0\nfor pid in (os.getppid(), %d):\n    try:\n        os.kill(pid, 0); hits += 1\n"
-            "    except OSError:\n        pass\nprint(hits)\n" % os.getpid())
+    code = (f"import os, signal\nhits = 0\nfor pid in (os.getppid(), {os.getpid()}):\n    try:\n"
+            "        os.kill(pid, 0); hits += 1\n    except OSError:\n        pass\nprint(hits)\n")
     res = run(local, code, [stdio_case("", "0\n")])
     assert res.all_passed, res.to_dict()
 
@@ -227,3 +227,66 @@ def test_oversized_or_odd_programs_fail_without_sandbox_error(local):
         assert res.sandbox_error is None and not res.all_passed, res.to_dict()
     assert local.pool.alive_count >= 1
     assert run(local, "print(2)", [stdio_case("", "2\n")]).all_passed
+
+
+# ---------------------------------------------------------------------------- issue 14: raw results
+def test_the_backend_reports_raw_results(local):
+    """The sandbox says how each run ended and returns what the program produced; it judges nothing."""
+    res = local.run("import sys\nsys.stdout.buffer.write(b'6\\xff\\n')\nsys.stdout.flush()\nprint(input())",
+                    [{"stdin": "3\n"}], limits=FAST)
+    run = res.runs[0]
+    assert res.sandbox_error is None and res.n_inputs == 1 and res.backend == "local"
+    assert (run.status, run.stdout, run.exit_code, run.value_json) == ("completed", b"6\xff\n3\n", 0, None)
+    assert run.stdout_bytes == 5 and run.wall_ms > 0 and run.clean
+    code = "def f(x):\n    return (x, [x * 2])\ndef g():\n    return {1}\ndef h():\n    pass\n"
+    res = local.run(code, [{"fn_name": "f", "args": [3]}, {"fn_name": "g", "args": []}, {"fn_name": "h", "args": []},
+                           {"fn_name": "nope", "args": []}], limits=FAST)
+    assert [r.status for r in res.runs] == ["completed", "completed", "completed", "runtime_error"]
+    assert res.runs[0].value_json.replace(" ", "") == "[3,[6]]"
+    assert res.runs[1].value_json is None and res.runs[1].reason == "returned value is not JSON-serialisable"
+    assert res.runs[2].value_json == "null"
+    assert "NameError" in res.runs[3].reason
+    crash = local.run("import sys\nprint('partial')\nsys.exit(3)", [{"stdin": ""}], limits=FAST).runs[0]
+    assert (crash.status, crash.exit_code, crash.reason) == ("runtime_error", 3, "exit code 3")
+
+
+def test_keep_going_decides_when_to_stop(local):
+    seen = []
+
+    def keep_going(run):
+        seen.append(run.index)
+        return run.stdout == b"1\n"
+
+    inputs = [{"stdin": "1\n"}, {"stdin": "2\n"}, {"stdin": "3\n"}]
+    res = local.run("print(input())", inputs, limits=FAST, keep_going=keep_going)
+    assert seen == [0, 1] and [r.stdout for r in res.runs] == [b"1\n", b"2\n"] and res.n_inputs == 3
+    assert len(local.run("print(input())", inputs, limits=FAST).runs) == 3
+
+
+def test_only_input_keys_reach_the_harness(local):
+    """Whatever else a caller puts in an input (an expected output, say) is not sent."""
+    from rlvr.sandbox.backend import INPUT_KEYS
+
+    sent = []
+    real_acquire = local.pool.acquire
+
+    def spying_acquire(timeout):
+        h = real_acquire(timeout)
+        real_request = h.request
+
+        def request(req, timeout):
+            sent.append(dict(req))
+            return real_request(req, timeout=timeout)
+
+        h.request = request
+        return h
+
+    local.pool.acquire = spying_acquire
+    try:
+        res = local.run("print(input())", [{"stdin": "7\n", "expected": "SECRET_OUT\n"}], limits=FAST)
+    finally:
+        del local.pool.acquire
+    assert res.runs[0].stdout == b"7\n"
+    runs = [r for r in sent if r.get("op") == "run"]
+    assert runs and all(set(r) <= {"op", "index", "budget_s", *INPUT_KEYS} for r in runs), runs
+    assert "SECRET_OUT" not in repr(sent)

@@ -6,6 +6,9 @@ Public API (imported lazily so ``import rlvr`` stays light)::
 
     accuracy = get_reward("math_accuracy")           # a TRL/Unsloth-ready reward function
     accuracy.score("<think>...</think> \\boxed{2}", solution="2")   # -> Score(value=1.0, ...)
+
+Your own rewards: subclass :class:`Reward` (override ``judge`` or ``judge_batch``), or wrap a
+plain TRL reward function with :func:`reward_function`; see ``docs/extending.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ _EXPORTS = {
     "list_rewards": "rlvr.rewards.registry",
     "UnknownRewardError": "rlvr.rewards.registry",
     "DuplicateRewardError": "rlvr.rewards.registry",
+    "FunctionReward": "rlvr.rewards.function",
+    "reward_function": "rlvr.rewards.function",
+    "build_stack": "rlvr.rewards.build",
     "RewardStack": "rlvr.rewards.stack",
     "Gated": "rlvr.rewards.stack",
     "gate": "rlvr.rewards.stack",
@@ -38,6 +44,8 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:
     from rlvr.rewards.base import MissingColumnError, Reward, RewardConfigError, RewardParams, Sample
+    from rlvr.rewards.build import build_stack
+    from rlvr.rewards.function import FunctionReward, reward_function
     from rlvr.rewards.registry import (
         DuplicateRewardError,
         UnknownRewardError,

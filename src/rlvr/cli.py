@@ -194,10 +194,11 @@ def _add_score(sub: Any) -> None:
     )
     p.add_argument("input", help="input JSONL file, or - for stdin")
     p.add_argument("-r", "--reward", action="append", metavar="NAME[=WEIGHT]",
-                   help="a reward or preset from `rlvr list` (repeatable; weight 1 by default; presets expand "
-                        "into their component rewards, one column each)")
+                   help="a reward or preset from `rlvr list`, or an importable package.module:function (a plain "
+                        "TRL reward function) (repeatable; weight 1 by default; presets expand into their "
+                        "component rewards, one column each)")
     p.add_argument("-c", "--config", metavar="STACK_FILE",
-                   help="a reward stack file (.json, .toml, .yaml) as read by rlvr.rewards.stack.load_stack")
+                   help="a reward stack file (.json, .toml, .yaml) as read by rlvr.rewards.build.build_stack")
     p.add_argument("-p", "--param", action="append", metavar="REWARD.KEY=VALUE",
                    help="a parameter for a --reward (repeatable); VALUE is JSON when it parses, else a string")
     p.add_argument("-o", "--output", default="-", metavar="OUT.jsonl", help="output JSONL file (default: stdout)")

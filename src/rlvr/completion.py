@@ -7,12 +7,14 @@ Accepted completion shapes (TRL standard and conversational formats, parsed resp
   assistant message** is the completion (a list without roles: the last message). With
   tool calls TRL returns ``[assistant, tool, assistant, ...]``; the final answer is the last
   assistant turn.
-* ``reasoning_content`` / ``thinking`` on that message (transformers' response parsing moves
-  the ``<think>`` text there, stripped) is rebuilt as ``<think>\nREASONING\n</think>\n`` +
-  content, the layout the model actually wrote and the open-r1 format regex expects
-  (``^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$``): the reasoning's surrounding
-  whitespace and the content's leading whitespace are dropped, exactly one newline is put back
-  on each side of both tags.
+* ``reasoning_content`` / ``thinking`` / ``reasoning`` on that message (transformers' response
+  parsing moves the ``<think>`` text there, stripped) is rebuilt with :func:`rlvr.parsing.join`
+  as ``<think>\nREASONING\n</think>\n`` + content, the layout the model actually wrote and the
+  open-r1 format regex expects (``^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$``): the
+  reasoning's surrounding whitespace and the content's leading whitespace are dropped, exactly
+  one newline is put back on each side of both tags. The think tags are those of the
+  :class:`~rlvr.parsing.TagSpec` passed as ``tags`` (a reward passes its own
+  :meth:`~rlvr.rewards.base.Reward.tag_spec`), so the reward then finds the reasoning it expects.
 * ``content`` given as a list of blocks (``[{"type": "text", "text": ...}, ...]``): text parts
   are joined.
 * ``None`` reads as the empty completion (it then earns what an empty answer earns).
@@ -26,6 +28,8 @@ Anything else (a dict without content, nested lists of lists, bytes, ...) raises
 from __future__ import annotations
 
 from typing import Any
+
+from rlvr.parsing import DEFAULT_TAGS, TagSpec, join
 
 __all__ = ["InvalidCompletion", "completion_text", "prompt_text"]
 
@@ -60,14 +64,14 @@ def _content_text(content: Any) -> str:
     raise InvalidCompletion(f"message content of type {type(content).__name__}")
 
 
-def _message_text(message: dict[str, Any], think_tag: str = "think") -> str:
+def _message_text(message: dict[str, Any], tags: TagSpec) -> str:
     if "content" not in message and not any(k in message for k in _THINK_KEYS):
         raise InvalidCompletion(f"message without 'content': {_short(message)}")
     text = _content_text(message.get("content"))
     for key in _THINK_KEYS:
         reasoning = message.get(key)
         if isinstance(reasoning, str) and reasoning:
-            return f"<{think_tag}>\n{reasoning.strip()}\n</{think_tag}>\n{text.lstrip()}"
+            return join(reasoning, text, tags)
     return text
 
 
@@ -85,8 +89,11 @@ def _pick_message(messages: list[Any], role: str) -> dict[str, Any] | None:
     return messages[-1]
 
 
-def completion_text(completion: Any, *, think_tag: str = "think") -> str:
+def completion_text(completion: Any, *, tags: TagSpec = DEFAULT_TAGS, think_tag: str | None = None) -> str:
     """The text of a completion in any accepted shape (see module docstring).
+
+    ``tags``: the think tags a parsed-out reasoning is rebuilt with (default ``<think>``);
+    ``think_tag="reasoning"`` is short for ``tags=TagSpec.from_names("reasoning")``.
 
     Raises:
         InvalidCompletion: the value has no readable text.
@@ -95,11 +102,13 @@ def completion_text(completion: Any, *, think_tag: str = "think") -> str:
         return completion
     if completion is None:
         return ""
+    if think_tag is not None:
+        tags = TagSpec.from_names(think_tag, None)
     if isinstance(completion, list):
         message = _pick_message(completion, "assistant")
-        return "" if message is None else _message_text(message, think_tag)
+        return "" if message is None else _message_text(message, tags)
     if isinstance(completion, dict):
-        return _message_text(completion, think_tag)
+        return _message_text(completion, tags)
     if isinstance(completion, (int, float)) and not isinstance(completion, bool):
         return str(completion)
     raise InvalidCompletion(f"completion of type {type(completion).__name__}")

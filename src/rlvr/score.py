@@ -72,7 +72,3 @@ class Score:
             "details": self.details,
         }
 
-
-def unjudgeable(status: Status, reason: str, **details: Any) -> Score:
-    """A ``None``-valued score (cannot be judged) with its status and reason."""
-    return Score(None, status, reason, details)

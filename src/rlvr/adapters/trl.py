@@ -5,7 +5,8 @@ single reward goes straight into ``reward_funcs``. This module adds what a train
 needs around that:
 
 * :func:`trl_reward_funcs` turns a :class:`~rlvr.rewards.stack.RewardStack`, one reward, registry
-  names (``"math_accuracy"`` / ``"format=0.2"``) or ``(reward, weight)`` pairs into the
+  names (``"math_accuracy"`` / ``"format=0.2"``), plain TRL reward functions (wrapped in a
+  :class:`~rlvr.rewards.function.FunctionReward`) or ``(reward, weight)`` pairs into the
   ``(reward_funcs, reward_weights)`` pair for ``GRPOTrainer(reward_funcs=...)`` and
   ``GRPOConfig(reward_weights=...)``. TRL then logs every reward as ``rewards/<name>/mean``.
   With ``combined=True`` it returns one weighted-sum callable instead (for trainers without
@@ -34,7 +35,8 @@ Quick start::
 from __future__ import annotations
 
 import inspect
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "RewardSetupError",
@@ -49,32 +51,13 @@ class RewardSetupError(ValueError):
 
 
 def _as_stack(rewards: Any) -> Any:
-    """A :class:`RewardStack` from any of the accepted shapes (see :func:`trl_reward_funcs`)."""
-    from rlvr.rewards.stack import RewardStack, parse_reward_spec
+    """A :class:`RewardStack` from any spec :func:`rlvr.rewards.build.build_stack` accepts."""
+    from rlvr.rewards.build import RewardSpecError, build_stack
 
-    if isinstance(rewards, RewardStack):
-        return rewards
-    if isinstance(rewards, str) or hasattr(rewards, "score_batch"):
-        rewards = [rewards]
-    entries: list[tuple[Any, float]] = []
-    for item in rewards:
-        weight = 1.0
-        if isinstance(item, tuple):
-            if len(item) != 2:
-                raise RewardSetupError(f"expected (reward, weight) pairs, got {item!r}")
-            item, weight = item
-        if isinstance(item, str):
-            spec = parse_reward_spec(item)
-            from rlvr.rewards.registry import get_reward
-
-            item = get_reward(spec["name"])
-            weight = spec.get("weight", weight)
-        if not hasattr(item, "score_batch"):
-            raise RewardSetupError(
-                f"{item!r} is not an rlvr reward; wrap plain functions yourself or pass them to TRL directly"
-            )
-        entries.append((item, float(weight)))
-    return RewardStack(entries)
+    try:
+        return build_stack(rewards)
+    except RewardSpecError as exc:
+        raise RewardSetupError(str(exc)) from None
 
 
 def trl_reward_funcs(
@@ -83,8 +66,11 @@ def trl_reward_funcs(
     """``(reward_funcs, reward_weights)`` for ``GRPOTrainer`` / ``GRPOConfig``.
 
     Args:
-        rewards: a :class:`~rlvr.rewards.stack.RewardStack`; one rlvr reward; or an iterable of
-            rewards, ``(reward, weight)`` pairs and registry specs ``"name"`` / ``"name=weight"``.
+        rewards: a :class:`~rlvr.rewards.stack.RewardStack`; one rlvr reward or plain named TRL
+            reward function (wrapped in a :class:`~rlvr.rewards.function.FunctionReward`); or
+            anything else :func:`rlvr.rewards.build.build_stack` accepts: iterables of rewards,
+            functions, ``(reward, weight)`` pairs, registry specs ``"name"`` / ``"name=weight"``,
+            ``"package.module:function"``, ``{name: weight}`` dicts, a stack file path.
         combined: return ``([stack], [1.0])``: one callable returning the weighted sum (TRL
             then logs only ``rewards/<stack name>/mean``; the stack itself logs each member's
             mean through ``log_metric`` as ``rlvr/<stack name>/<reward>`` where TRL >= 1.0
@@ -95,16 +81,14 @@ def trl_reward_funcs(
         Plain lists (TRL wants ``list``; ``reward_weights`` must have one float per function).
 
     Raises:
-        RewardSetupError: duplicate names, or an entry that is not an rlvr reward.
+        RewardSetupError: duplicate names, or an entry that is neither an rlvr reward nor a
+            named function (a lambda: wrap it as ``FunctionReward(f, name=...)``).
     """
     stack = _as_stack(rewards)
     if combined:
-        if name is not None and name != stack.__name__:
-            import copy
+        from rlvr.rewards.build import build_stack
 
-            stack = copy.copy(stack)
-            stack.__name__ = name
-        funcs, weights = [stack], [1.0]
+        funcs, weights = [build_stack(stack, name=name)], [1.0]
     else:
         funcs, weights = list(stack.reward_funcs), list(stack.reward_weights)
     check_reward_funcs(funcs, weights)
@@ -200,4 +184,4 @@ def _is_async(func: Any) -> bool:
     # like trl.trainer.utils.is_async_callable, without importing trl
     while hasattr(func, "func") and hasattr(func, "args"):  # functools.partial
         func = func.func
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "__call__", None))
+    return inspect.iscoroutinefunction(func) or (callable(func) and inspect.iscoroutinefunction(type(func).__call__))

@@ -13,11 +13,18 @@ Point veRL at it::
 
 To add or change dataset mappings, write your own file that imports this module, calls
 :func:`register_data_source`, and re-exports ``compute_score``; point veRL at that file
-(veRL loads the file as a fresh module, so edits must live in the file it loads)::
+(veRL loads the file as a fresh module, so edits must live in the file it loads). Such a
+``my_reward.py`` holds (this example runs as a doctest)::
 
-    # my_reward.py
-    from rlvr.adapters.verl import RewardSpec, compute_score, register_data_source
-    register_data_source("my_org/my_math", RewardSpec("math_accuracy", params={"boxed_only": True}))
+    >>> from rlvr.adapters.verl import RewardSpec, compute_score, register_data_source
+    >>> spec = register_data_source("my_org/my_math", RewardSpec("math_accuracy", params={"strategies": ["boxed"]}),
+    ...                             replace=True)
+    >>> compute_score("my_org/my_math", "<think>2+2</think> The answer is \\\\boxed{4}.", "4")["score"]
+    1.0
+
+``RewardSpec.reward`` is anything :func:`rlvr.rewards.build.build_reward` accepts: a
+registered name or preset, an importable ``"package.module:function"``, a ready reward, or a
+plain named TRL reward function.
 
 **Dispatch** (:data:`DATA_SOURCES`, a plain ``dict`` you may edit): an exact key wins; otherwise
 the longest matching glob pattern (``fnmatch``, case-insensitive: ``"countdown*"``,
@@ -49,8 +56,9 @@ items are passed as extra columns (they never override the ground truth). NumPy 
 import fnmatch
 import json
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "DATA_SOURCES",
@@ -75,7 +83,8 @@ class RewardSpec:
     """How to score one family of veRL datasets with an rlvr reward.
 
     Attributes:
-        reward: a registered reward or preset name (built once per process with ``params``),
+        reward: a registered reward or preset name, or ``"package.module:function"`` (built once per
+            process with ``params``; see :func:`rlvr.rewards.build.build_reward`),
             or a ready rlvr reward / :class:`~rlvr.rewards.stack.RewardStack`.
         params: parameters for ``get_reward(reward, **params)``.
         ground_truth_column: column name that receives ``ground_truth``; ``None`` means: spread
@@ -234,14 +243,12 @@ def compute_score_batch(
 
 
 def _reward_for(spec: RewardSpec) -> Any:
-    if not isinstance(spec.reward, str):
-        return spec.reward
     with _build_lock:
         hit = _built.get(id(spec))
         if hit is None or hit[0] is not spec:
-            from rlvr.rewards.registry import get_reward
+            from rlvr.rewards.build import build_reward
 
-            hit = (spec, get_reward(spec.reward, **dict(spec.params)))
+            hit = (spec, build_reward(spec.reward, params=spec.params))
             _built[id(spec)] = hit
         return hit[1]
 
@@ -262,7 +269,7 @@ def _columns(spec: RewardSpec, reward: Any, ground_truth: Any, extra_info: Mappi
     else:
         column = spec.ground_truth_column
         if column is None:
-            required = reward.required_columns() if hasattr(reward, "required_columns") else ()
+            required = reward.required_columns()
             column = required[0] if required else "ground_truth"
         columns[column] = gt
     return columns

@@ -59,7 +59,7 @@ def convert_math_boxed(row: Row, system_prompt: str) -> dict[str, Any] | None:
     """MATH-style rows (``problem``, ``solution`` with a ``\\boxed{}``): the gold is the last
     boxed value of the worked solution; rows without one are skipped."""
     need(row, "math_boxed", "problem", "solution")
-    from rlvr.verifiers.math_extract import find_boxed
+    from rlvr.math.extraction import find_boxed
 
     boxed = find_boxed(str(row["solution"] or ""))
     if not boxed or not boxed[-1].strip():

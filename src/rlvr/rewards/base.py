@@ -8,8 +8,18 @@ A reward is used two ways:
   keywords ignored, dataset columns as lists aligned with ``completions``, returns
   ``len(completions)`` plain floats or ``None`` (never NaN/inf).
 
-Subclasses implement :meth:`Reward.judge` (one sample) and, when they need the whole batch
-(group-relative length rewards, parallel code execution), override :meth:`Reward.judge_batch`.
+**The one extension point.** A subclass overrides exactly one of
+
+* :meth:`Reward.judge` ``(sample) -> Score`` when samples are judged independently, or
+* :meth:`Reward.judge_batch` ``(samples) -> list[Score]`` when it needs the whole batch
+  (group-relative length rewards, parallel code execution, a composite calling inner rewards).
+
+The base class does the rest: a single :meth:`Reward.score` goes through ``judge_batch``; the
+default ``judge_batch`` calls ``judge`` per sample. ``score`` and ``score_batch`` are final
+(overriding them raises ``TypeError`` when the class is defined): they normalise the batch and
+enforce "one finite Score per sample, no exception escapes". ``__call__`` (the trainer edge:
+``none_as``, ``log_extra``/``log_metric``) is not a place for judging either; only a test
+double that records what a trainer passed wraps it.
 Subclasses declare parameters as a pydantic model in ``Params`` (a :class:`RewardParams`).
 """
 
@@ -17,12 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rlvr.completion import InvalidCompletion, completion_text
+from rlvr.parsing import DEFAULT_TAGS, TagSpec
 from rlvr.score import Score, Status
 
 __all__ = [
@@ -35,6 +47,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("rlvr")
+
+#: Methods of :class:`Reward` that subclasses must not override (see the module docstring).
+_FINAL_METHODS = frozenset({"score", "score_batch"})
 
 #: Keywords trainers pass that are not dataset columns.
 TRAINER_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments"})
@@ -91,6 +106,16 @@ class Reward:
     description: ClassVar[str] = ""
     Params: ClassVar[type[RewardParams]] = RewardParams
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        final = sorted(m for m in _FINAL_METHODS if m in cls.__dict__)
+        if final:
+            raise TypeError(
+                f"{cls.__qualname__} overrides {', '.join(final)}: override judge(sample) (independent samples) "
+                "or judge_batch(samples) (needs the whole batch) instead; the base class normalises the batch, "
+                "checks the results and talks to the trainer"
+            )
+
     def __init__(self, params: RewardParams | None = None, /, *, alias: str | None = None, **kwargs: Any):
         if params is None:
             params = self.validate_params(kwargs)
@@ -129,18 +154,33 @@ class Reward:
         """Dataset columns this reward needs (e.g. ``("solution",)``)."""
         return ()
 
-    @property
-    def think_tag(self) -> str:
-        return getattr(self.params, "think_tag", "think")
+    def tag_spec(self) -> TagSpec:
+        """The think/answer tags this reward reads (:class:`rlvr.parsing.TagSpec`).
 
-    # ----------------------------------------------------------------- judging
+        A chat message whose reasoning was parsed out (``reasoning_content``) is rebuilt with
+        these think tags before judging, so the reward finds the reasoning where it looks for
+        it. Default: ``<think>``/``<answer>``. A reward whose parameters configure the tags
+        overrides this method (it is not inferred from parameter names).
+        """
+        return DEFAULT_TAGS
+
+    # ----------------------------------------------------------------- judging (override ONE of these)
     def judge(self, sample: Sample) -> Score:
-        """Judge one normalised sample. Subclasses implement this."""
-        raise NotImplementedError(f"{type(self).__name__} must implement judge()")
+        """Judge one normalised sample. Override this for rewards whose samples are independent.
+
+        A subclass that overrides :meth:`judge_batch` instead gets this for free (one sample
+        judged as a batch of one)."""
+        if type(self).judge_batch is Reward.judge_batch:
+            raise NotImplementedError(f"{type(self).__name__} must implement judge() or judge_batch()")
+        return self.judge_batch([sample])[0]
 
     def judge_batch(self, samples: list[Sample]) -> list[Score]:
-        """Judge a batch. The default judges each sample independently, turning an
-        unexpected exception into a ``None`` score with status ``error`` (never a silent 0)."""
+        """Judge a batch; override this instead of :meth:`judge` when the batch matters.
+
+        The default judges each sample with :meth:`judge`, turning an unexpected exception into
+        a ``None`` score with status ``error`` (never a silent 0)."""
+        if type(self).judge is Reward.judge:
+            raise NotImplementedError(f"{type(self).__name__} must implement judge() or judge_batch()")
         judge = self.judge
         out: list[Score] = []
         for sample in samples:
@@ -226,12 +266,12 @@ class Reward:
             raise ValueError(f"reward {self.__name__!r}: {len(prompts)} prompts for {n} completions")
         if completion_ids is not None and len(completion_ids) != n:
             completion_ids = None  # misaligned ids are unusable; rewards fall back to characters
-        think_tag = self.think_tag
+        tags = self.tag_spec()
         samples: list[Sample] = []
         invalid: dict[int, Score] = {}
         for i, completion in enumerate(completions):
             try:
-                text = completion_text(completion, think_tag=think_tag)
+                text = completion_text(completion, tags=tags)
             except InvalidCompletion as exc:
                 invalid[i] = Score(None, Status.INVALID_INPUT, f"unreadable completion: {exc}")
                 text = ""
@@ -267,11 +307,7 @@ class Reward:
         report_to_trainer(self.__name__, scores, log_extra, log_metric)
         return to_values(scores, self.params.none_as)
 
-    async def acall(self, **kwargs: Any) -> list[float | None]:
-        """Async twin of ``__call__`` (runs it in a worker thread)."""
-        return await asyncio.to_thread(self.__call__, **kwargs)
-
-    def as_async(self) -> "AsyncReward":
+    def as_async(self) -> AsyncReward:
         """A wrapper whose ``__call__`` is a coroutine, for TRL >= 0.27 (which awaits async
         reward functions concurrently). Unsloth and TRL <= 0.26 need the plain reward."""
         return AsyncReward(self)

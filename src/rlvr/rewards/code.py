@@ -3,8 +3,10 @@
 ``code_tests`` takes the **last** fenced code block of ``language`` from the answer region
 (after ``</think>``; see :mod:`rlvr.verifiers.code_extract`), loads the sample's tests from
 ``tests_column`` (open-r1 ``verification_info``, APPS/TACO ``input_output``, LiveCodeBench test
-lists; see :mod:`rlvr.verifiers.code_cases`), runs them in the sandbox (:mod:`rlvr.sandbox`)
-and compares outputs on the host (:mod:`rlvr.verifiers.code_compare`).
+lists; see :mod:`rlvr.verifiers.code_cases`), runs them in the sandbox (:mod:`rlvr.sandbox`,
+which reports raw results only) and judges the runs here, on the host
+(:func:`run_tests`; verdicts by :mod:`rlvr.verifiers.code_judge`, output comparison by
+:mod:`rlvr.verifiers.code_compare`).
 
 Values (``mode``), with ``passed``/``total`` counted over the (capped) tests:
 
@@ -34,11 +36,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
+from rlvr.parsing import TagSpec
 from rlvr.rewards.base import (
     MissingColumnError,
     Reward,
@@ -49,7 +53,14 @@ from rlvr.rewards.base import (
 from rlvr.rewards.registry import get_reward, register, register_preset
 from rlvr.score import Score, Status
 
-__all__ = ["CodeFormatReward", "CodeTestsReward", "open_r1_code"]
+if TYPE_CHECKING:
+    from rlvr.sandbox.backend import SandboxBackend
+    from rlvr.sandbox.limits import Limits
+    from rlvr.verifiers.code_cases import TestCase
+    from rlvr.verifiers.code_compare import CompareOptions
+    from rlvr.verifiers.code_judge import SubmissionResult, TestResult
+
+__all__ = ["CodeFormatReward", "CodeTestsReward", "open_r1_code", "run_tests"]
 
 log = logging.getLogger("rlvr")
 
@@ -101,11 +112,38 @@ def _load_checker(path: str):
     return getattr(importlib.import_module(module), attr)
 
 
+def run_tests(backend: SandboxBackend, code: str, cases: Sequence[TestCase], *, limits: Limits | None = None,
+              compare: CompareOptions | None = None, stop_at_first_failure: bool = False) -> SubmissionResult:
+    """Run ``code`` on ``cases`` in ``backend`` and judge every run on the host.
+
+    Only each case's input (:meth:`~rlvr.verifiers.code_cases.TestCase.sandbox_input`) enters
+    the sandbox; each run is judged as it arrives (:func:`~rlvr.verifiers.code_judge.judge_run`),
+    which is what lets ``stop_at_first_failure`` end the submission at its first failed test.
+    Infrastructure failures come back as ``sandbox_error`` on the result, never as an exception;
+    a custom checker that raises is logged and counts as a rejection."""
+    from rlvr.verifiers.code_compare import CompareOptions
+    from rlvr.verifiers.code_judge import judge_run, judge_submission
+
+    cases = list(cases)
+    options = compare or CompareOptions()
+    judged: dict[int, TestResult] = {}
+
+    def keep_going(run) -> bool:
+        verdict = judged[run.index] = judge_run(run, cases[run.index], options)
+        return verdict.passed or not stop_at_first_failure
+
+    submission = backend.run(code, [c.sandbox_input() for c in cases], limits=limits, keep_going=keep_going)
+    return judge_submission(submission, cases, options, judged=judged)
+
+
 @register("code_tests")
 class CodeTestsReward(Reward):
     """Pass rate (or all-or-nothing / weighted) of the answer's code on the sample's tests."""
 
     Params = CodeTestsParams
+
+    def tag_spec(self) -> TagSpec:
+        return TagSpec.from_names(self.params.think_tag, None)
 
     def setup(self) -> None:
         if self.params.checker:  # fail at configuration time, not mid-training
@@ -204,9 +242,6 @@ class CodeTestsReward(Reward):
         return Score(value, Status.RUNTIME_ERROR if crash else Status.WRONG, why, details)
 
     # ----------------------------------------------------------------- judging
-    def judge(self, sample: Sample) -> Score:
-        return self.judge_batch([sample])[0]
-
     def judge_batch(self, samples: list[Sample]) -> list[Score]:
         out: list[Score | None] = [None] * len(samples)
         jobs: list[tuple[int, str, list]] = []
@@ -235,7 +270,8 @@ class CodeTestsReward(Reward):
                 def run(job: tuple[int, str, list]) -> tuple[int, Score]:
                     i, code, cases = job
                     try:
-                        res = backend.run_tests(code, cases, limits=limits, compare=compare, stop_at_first_failure=stop)
+                        res = run_tests(backend, code, cases, limits=limits, compare=compare,
+                                        stop_at_first_failure=stop)
                     except Exception as exc:  # a checker bug or similar: cannot judge, never 0
                         log.warning("rlvr code_tests: %s: %s", type(exc).__name__, exc, exc_info=True)
                         return i, Score(None, Status.ERROR, f"internal error: {type(exc).__name__}: {exc}"[:300])
@@ -267,6 +303,9 @@ class CodeFormatReward(Reward):
 
     Params = CodeFormatParams
 
+    def tag_spec(self) -> TagSpec:
+        return TagSpec.from_names(self.params.think_tag, None)
+
     def judge(self, sample: Sample) -> Score:
         from rlvr.verifiers.code_extract import extract_code
 
@@ -288,4 +327,4 @@ def open_r1_code(tests_column: str = "verification_info", backend: str = "auto",
     return RewardStack([
         (get_reward("code_tests", tests_column=tests_column, backend=backend, mode=mode), 1.0),
         (get_reward("format", layout=format_layout), 0.1),
-    ])
+    ], name="open_r1_code")

@@ -3,7 +3,9 @@
 ``countdown`` reads the task from two columns (``target`` and ``nums`` by default: the
 ``Jiayi-Pan/Countdown-Tasks-3to4`` layout, also what :mod:`rlvr.tasks.countdown` writes),
 extracts the equation from the **last** ``<answer>...</answer>`` after the last ``</think>``
-(the whole completion when there is no ``</think>``), and judges it with
+(the whole completion when there is no ``</think>``: :func:`rlvr.parsing.split` with
+``unclosed="whole"``, so a cut-off think block that already holds an answer block is judged on
+it), and judges it with
 :func:`rlvr.verifiers.countdown.verify_countdown` (AST whitelist, exact rational arithmetic,
 multiset check of the numbers; never ``eval``).
 
@@ -35,6 +37,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from rlvr.parsing import TagSpec, split
 from rlvr.rewards.base import Reward, RewardParams, Sample
 from rlvr.rewards.registry import get_reward, register, register_preset
 from rlvr.score import Score, Status
@@ -64,17 +67,12 @@ def extract_answer_span(text: str, answer_tag: str = "answer", think_tag: str = 
     Searches the whole text when there is no ``</think>``. ``None`` when there is no closed
     answer block in that region. Linear time (``str.rfind``), no regex.
     """
-    close_think = f"</{think_tag}>"
-    start = text.rfind(close_think)
-    region_start = 0 if start < 0 else start + len(close_think)
-    close = text.rfind(f"</{answer_tag}>", region_start)
-    if close < 0:
-        return None
-    open_tag = f"<{answer_tag}>"
-    opening = text.rfind(open_tag, region_start, close)
-    if opening < 0:
-        return None
-    return text[opening + len(open_tag):close]
+    return _answer_of(text, TagSpec.from_names(think_tag, answer_tag))
+
+
+def _answer_of(text: str, tags: TagSpec) -> str | None:
+    # countdown's policy for a think block that is never closed: search the whole text
+    return split(text, tags, unclosed="whole").answer_text
 
 
 class CountdownParams(RewardParams):
@@ -93,9 +91,10 @@ class CountdownParams(RewardParams):
     max_literal_digits: int = Field(9, ge=1, description="longest number literal judged")
 
     @model_validator(mode="after")
-    def _distinct_columns(self) -> "CountdownParams":
+    def _distinct_columns(self) -> CountdownParams:
         if self.target_column == self.numbers_column:
             raise ValueError("target_column and numbers_column must differ")
+        TagSpec.from_names(self.think_tag, self.answer_tag)  # ValueError on unusable tags
         return self
 
 
@@ -112,6 +111,10 @@ class CountdownReward(Reward):
     def setup(self) -> None:
         p = self.params
         self._limits = CountdownLimits(p.max_chars, p.max_depth, p.max_literal_digits)
+        self._tags = TagSpec.from_names(p.think_tag, p.answer_tag)
+
+    def tag_spec(self) -> TagSpec:
+        return self._tags
 
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.target_column, self.params.numbers_column)
@@ -126,7 +129,7 @@ class CountdownReward(Reward):
             target, nums = self._gold(fields.get(p.target_column), fields.get(p.numbers_column))
         except GoldError as exc:
             return Score(None, Status.GOLD_UNPARSEABLE, f"bad task columns: {exc}", {"reason": "gold_unparseable"})
-        answer = extract_answer_span(sample.text, p.answer_tag, p.think_tag)
+        answer = _answer_of(sample.text, self._tags)
         if answer is None:
             return Score(p.no_answer_score, Status.NO_ANSWER,
                          f"no <{p.answer_tag}>...</{p.answer_tag}> block after </{p.think_tag}>",

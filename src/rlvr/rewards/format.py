@@ -61,11 +61,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from rlvr.parsing import TagSpec
 from rlvr.rewards.base import Reward, RewardParams, Sample
 from rlvr.rewards.registry import register
 from rlvr.score import Score, Status
 from rlvr.verifiers.tags import (
-    TagSpec,
     matches_gsm8k_soft,
     matches_gsm8k_strict,
     matches_open_r1,
@@ -128,6 +128,9 @@ class _TagReward(Reward):
 
     def setup(self) -> None:
         self.spec = self.params.tag_spec()
+
+    def tag_spec(self) -> TagSpec:
+        return self.spec  # a parsed-out reasoning_content is rebuilt with these think tags
 
 
 # --------------------------------------------------------------------------- format
@@ -446,8 +449,6 @@ class XmlCountReward(_TagReward):
 
 
 # --------------------------------------------------------------------------- reasoning_steps
-#: open-r1's step cues, one regex each (its single pattern is their alternation).
-OPEN_R1_STEP_CUES: tuple[str, ...] = (r"Step \d+:", r"^\d+\.", r"\n-", r"\n\*", "First,", "Second,", "Next,", "Finally,")
 _DEFAULT_LITERALS = ("\n-", "\n*", "First,", "Second,", "Next,", "Finally,")
 _STEP_N = re.compile(r"Step \d++:")  # possessive: same matches as open-r1's "Step \d+:", no backtracking
 _NUMBERED_AFTER_NL = re.compile(r"\n\d++\.")  # a numbered line other than the first

@@ -24,10 +24,11 @@ Where the constraints come from (per sample, first match wins): the ``ground_tru
 ``[{"instruction_id": [...], "kwargs": [...]}]`` string), else the ``instruction_ids_column`` +
 ``kwargs_column`` pair (google/IFEval, allenai/IFBench_test).
 
-Answer region: the text after the last ``</think>`` (a chat template that prefilled ``<think>``
-leaves only the closing tag: fine); no think tag at all: the whole completion; a ``<think>`` never
-closed: no answer. With ``answer_tag`` set, the inside of the last complete ``<answer>`` block of
-that region is scored when there is one.
+Answer region (:func:`rlvr.parsing.split` with ``reopened="no_answer"``): the text after the last
+``</think>`` (a chat template that prefilled ``<think>`` leaves only the closing tag: fine); no
+think tag at all: the whole completion; a ``<think>`` never closed, also one reopened after the
+last ``</think>``: no answer. With ``answer_tag`` set, the inside of the last complete ``<answer>``
+block of that region is scored when there is one.
 
 ``Score.details``: ``constraints`` (one entry per constraint: ``id``, ``status`` held / failed /
 unsupported / gold_unparseable, ``reason``, and in loose modes the ``variant`` that passed),
@@ -36,11 +37,13 @@ unsupported / gold_unparseable, ``reason``, and in loose modes the ``variant`` t
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from rlvr.rewards.base import MissingColumnError, Reward, RewardParams, Sample, TRAINER_KWARGS
+from rlvr.parsing import Found, TagSpec, split
+from rlvr.rewards.base import TRAINER_KWARGS, MissingColumnError, Reward, RewardParams, Sample
 from rlvr.rewards.registry import register, register_preset
 from rlvr.score import Score, Status
 from rlvr.verifiers.instructions import (
@@ -60,23 +63,19 @@ Mode = Literal["strict", "fraction", "loose", "loose_fraction"]
 
 def answer_region(text: str, think_tag: str = "think", answer_tag: str | None = None) -> tuple[str | None, str]:
     """``(answer text or None, where it came from)`` (see the module docstring)."""
-    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
-    end = text.rfind(close_tag)
-    if end >= 0:
-        region, where = text[end + len(close_tag):], f"after </{think_tag}>"
-        if open_tag in region:
-            return None, f"<{think_tag}> reopened after the last </{think_tag}> and never closed"
-    elif open_tag in text:
-        return None, f"<{think_tag}> never closed"
-    else:
-        region, where = text, "whole completion"
-    if answer_tag:
-        a_open, a_close = f"<{answer_tag}>", f"</{answer_tag}>"
-        close = region.rfind(a_close)
-        start = region.rfind(a_open, 0, close) if close >= 0 else -1
-        if start >= 0:
-            return region[start + len(a_open):close], f"last <{answer_tag}> block"
-    return region, where
+    return _answer_of(text, TagSpec.from_names(think_tag, answer_tag or None))
+
+
+def _answer_of(text: str, tags: TagSpec) -> tuple[str | None, str]:
+    found = split(text, tags, reopened="no_answer")
+    to, tc = tags.think_open, tags.think_close
+    if found.reopened:
+        return None, f"{to} reopened after the last {tc} and never closed"
+    if found.how is Found.UNCLOSED:
+        return None, f"{to} never closed"
+    if found.answer is not None:
+        return found.answer_text, f"last {tags.answer_open} block"
+    return found.region_text, "whole completion" if found.how is Found.NONE else f"after {tc}"
 
 
 class IFEvalParams(RewardParams):
@@ -107,6 +106,14 @@ class IFEvalParams(RewardParams):
         default=None, description="If set, score the inside of the last <answer_tag> block when the answer has one."
     )
 
+    @model_validator(mode="after")
+    def _check_tags(self) -> IFEvalParams:
+        self.tag_spec()  # a ValueError here is reported as a config error
+        return self
+
+    def tag_spec(self) -> TagSpec:
+        return TagSpec.from_names(self.think_tag, self.answer_tag or None)
+
     @field_validator("detector")
     @classmethod
     def _detector(cls, value: str) -> str:
@@ -129,6 +136,10 @@ class IFEvalReward(Reward):
 
         if self.params.detector not in ("auto", "none"):
             get_detector(self.params.detector)  # a named backend that is missing fails at construction
+        self._tags = self.params.tag_spec()
+
+    def tag_spec(self) -> TagSpec:
+        return self._tags
 
     def _check_columns(self, given: Iterable[str]) -> None:
         given = set(given)
@@ -174,7 +185,7 @@ class IFEvalReward(Reward):
             why = "; ".join(f"{i}: {UNSUPPORTED_IFBENCH[i]}" for i in unknown if i in UNSUPPORTED_IFBENCH)
             return Score(None, Status.UNSUPPORTED, f"unsupported constraint(s) {unknown}" + (f" ({why})" if why else ""),
                          details)
-        answer, where = answer_region(sample.text, p.think_tag, p.answer_tag)
+        answer, where = _answer_of(sample.text, self._tags)
         details["answer"] = where
         if answer is None or not answer.strip():
             details["held"] = 0

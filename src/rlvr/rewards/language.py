@@ -12,11 +12,13 @@ Scoring (value, status):
   an unknown code, or ``language="auto"`` and the prompt has no word (and no
   ``fallback_language``); or the completion is unreadable.
 
-Chain of thought: the ``<think>...</think>`` block(s) (tag name ``think_tag``); a prefilled
-``<think>`` (only ``</think>`` present) and an unterminated block are handled. Without any think
-tag, ``missing_think="whole"`` (default) measures the whole completion: this reward measures
-language, and a separate format reward should judge the layout (a missing block would otherwise
-be punished twice). ``scope="completion"`` always measures the whole completion.
+Chain of thought: the ``<think>...</think>`` block(s) (tag name ``think_tag``) as
+:func:`rlvr.parsing.split` finds them (:attr:`~rlvr.parsing.Split.chain_of_thought`): every
+closed block, joined; a prefilled ``<think>`` (only ``</think>`` present) counts as a block; an
+unterminated block counts as it stands (a cut-off chain of thought is still in some language).
+Without any think tag, ``missing_think="whole"`` (default) measures the whole completion: this
+reward measures language, and a separate format reward should judge the layout (a missing block
+would otherwise be punished twice). ``scope="completion"`` always measures the whole completion.
 
 Target language, first match wins: the ``language_column`` value of the sample (when the column
 is configured and the value is non-empty; ``"auto"`` allowed), then ``language``. ``"auto"``
@@ -31,14 +33,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from rlvr.completion import prompt_text
+from rlvr.parsing import TagSpec, split
 from rlvr.rewards.base import Reward, RewardParams, Sample
 from rlvr.rewards.registry import register
 from rlvr.score import Score, Status
 from rlvr.verifiers.language import (
+    COT_SOURCES,
     DEFAULT_MAX_CHARS,
     LanguageMix,
     detect_text_language,
-    extract_chain_of_thought,
     measure_language_consistency,
 )
 from rlvr.verifiers.language_detect import BACKENDS, LanguageDetector, get_detector
@@ -143,6 +146,10 @@ class LanguageConsistency(Reward):
         if p.detector != "auto" and p.detector != "none":
             get_detector(p.detector)  # fail at construction when a named backend is missing
         self._warned_script_only = False
+        self._tags = TagSpec.from_names(p.think_tag, None)
+
+    def tag_spec(self) -> TagSpec:
+        return self._tags
 
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.language_column,) if self.params.language_column else ()
@@ -189,7 +196,8 @@ class LanguageConsistency(Reward):
         if target is None:
             return Score(None, Status.INVALID_INPUT, source)
         if p.scope == "think":
-            cot, found = extract_chain_of_thought(sample.text, p.think_tag)
+            reasoning = split(sample.text, self._tags)
+            cot, found = reasoning.chain_of_thought, COT_SOURCES[reasoning.how]
             if cot is None:
                 if p.missing_think == "zero":
                     return Score(

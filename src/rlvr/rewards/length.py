@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from rlvr.parsing import Found, TagSpec, split
 from rlvr.rewards.base import Reward, RewardParams, Sample
+from rlvr.rewards.composite import Composite
 from rlvr.rewards.registry import get_reward, register
 from rlvr.score import Score, Status
 
@@ -41,9 +44,6 @@ __all__ = [
 
 Unit = Literal["auto", "tokens", "chars"]
 
-_INNER_KEY = "__rlvr_inner_score__"
-
-
 def think_span(text: str, think_tag: str = "think", *, prefilled: bool = True) -> str | None:
     """The text of the first think block, or ``None`` when there is no closed one.
 
@@ -51,14 +51,16 @@ def think_span(text: str, think_tag: str = "think", *, prefilled: bool = True) -
     with ``prefilled=True`` (the chat template opened the block) a missing opening tag means
     the block starts at the beginning of the completion. Not stripped.
     """
-    close = text.find(f"</{think_tag}>")
-    if close < 0:
-        return None
-    open_tag = f"<{think_tag}>"
-    opening = text.find(open_tag, 0, close)
-    if opening < 0:
-        return text[:close] if prefilled else None
-    return text[opening + len(open_tag):close]
+    return _first_think_block(text, TagSpec.from_names(think_tag, None, prefilled=prefilled))
+
+
+def _first_think_block(text: str, tags: TagSpec) -> str | None:
+    # the first closed reasoning block (rlvr.parsing.split); one without its opening tag counts
+    # only when the template prefills that tag
+    found = split(text, tags)
+    if found.how is Found.CLOSED or (found.how is Found.PREFILLED and tags.prefilled):
+        return found.reasoning_text
+    return None
 
 
 def _measure(text: str, ids: Sequence[int] | None, unit: str) -> tuple[int | None, str]:
@@ -113,6 +115,10 @@ class ThoughtLengthReward(Reward):
 
     def setup(self) -> None:
         self._tokenizer: Any = None
+        self._tags = TagSpec.from_names(self.params.think_tag, None, prefilled=self.params.prefilled)
+
+    def tag_spec(self) -> TagSpec:
+        return self._tags
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -153,7 +159,7 @@ class ThoughtLengthReward(Reward):
 
     def judge(self, sample: Sample) -> Score:
         p = self.params
-        span = think_span(sample.text, p.think_tag, prefilled=p.prefilled)
+        span = _first_think_block(sample.text, self._tags)
         if span is None:
             return Score(0.0, Status.BAD_FORMAT, f"no closed <{p.think_tag}> block", {"length": 0})
         if p.strip:
@@ -186,7 +192,7 @@ class SoftOverlongParams(RewardParams):
     unit: Unit = Field("auto", description="tokens from completion_ids; chars when there are none (or forced)")
 
     @model_validator(mode="after")
-    def _cache_fits(self) -> "SoftOverlongParams":
+    def _cache_fits(self) -> SoftOverlongParams:
         if self.soft_punish_cache > self.max_completion_len:
             raise ValueError(f"soft_punish_cache ({self.soft_punish_cache}) must be <= max_completion_len "
                              f"({self.max_completion_len})")
@@ -230,8 +236,11 @@ class _AccuracyShapedParams(RewardParams):
     unit: Unit = Field("auto", description="tokens from completion_ids; chars when there are none (or forced)")
 
 
-class _AccuracyShaped(Reward):
-    """A length reward whose sign/range depends on an inner correctness reward."""
+class _AccuracyShaped(Composite, Reward):
+    """A length reward whose sign/range depends on an inner correctness reward (its one child).
+
+    Subclasses implement :meth:`shape` (one sample, given the inner score) or, when the batch
+    matters, :meth:`shape_batch`."""
 
     params: _AccuracyShapedParams
 
@@ -244,22 +253,22 @@ class _AccuracyShaped(Reward):
             raise ValueError(f"{self.name}: accuracy={p.accuracy!r} must name a reward, not a preset")
         self.accuracy_reward = inner
 
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(self.accuracy_reward.required_columns())
+    def children(self) -> tuple[Any, ...]:
+        return (self.accuracy_reward,)
 
-    def score_batch(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None,
-                    completion_ids: Sequence[Sequence[int] | None] | None = None, **columns: Any) -> list[Score]:
-        if completions is not None and not isinstance(completions, list):
-            completions = list(completions)
-        inner = self.accuracy_reward.score_batch(completions, prompts=prompts, completion_ids=completion_ids, **columns)
-        columns[_INNER_KEY] = inner
-        return super().score_batch(completions, prompts=prompts, completion_ids=completion_ids, **columns)
+    def judge_batch(self, samples: list[Sample]) -> list[Score]:
+        (inner,) = self.score_children(samples)
+        return self.shape_batch(samples, inner)
 
-    def _correctness(self, sample: Sample) -> tuple[bool | None, Score]:
-        inner: Score = sample.fields[_INNER_KEY]
-        if inner.value is None:
-            return None, inner
-        return inner.value >= self.params.correct_threshold, inner
+    def shape_batch(self, samples: list[Sample], inner: list[Score]) -> list[Score]:
+        """One score per sample, given the accuracy reward's score of each."""
+        return [self.shape(s, acc) for s, acc in zip(samples, inner)]
+
+    def shape(self, sample: Sample, inner: Score) -> Score:
+        raise NotImplementedError
+
+    def _correctness(self, inner: Score) -> bool | None:
+        return None if inner.value is None else inner.value >= self.params.correct_threshold
 
     @staticmethod
     def _unjudged(inner: Score) -> Score:
@@ -293,9 +302,9 @@ class CosineLengthReward(_AccuracyShaped):
     Params = CosineLengthParams
     params: CosineLengthParams
 
-    def judge(self, sample: Sample) -> Score:
+    def shape(self, sample: Sample, inner: Score) -> Score:
         p = self.params
-        correct, inner = self._correctness(sample)
+        correct = self._correctness(inner)
         if correct is None:
             return self._unjudged(inner)
         length, unit = _measure(sample.text, sample.completion_ids, p.unit)
@@ -344,9 +353,6 @@ class KimiLengthReward(_AccuracyShaped):
     Params = KimiLengthParams
     params: KimiLengthParams
 
-    def judge(self, sample: Sample) -> Score:  # pragma: no cover - judge_batch is overridden
-        return self.judge_batch([sample])[0]
-
     def required_columns(self) -> tuple[str, ...]:
         cols = super().required_columns()
         return cols + (self.params.group_column,) if self.params.group_by == "column" else cols
@@ -362,7 +368,7 @@ class KimiLengthReward(_AccuracyShaped):
         except (TypeError, ValueError):
             return "r:" + repr(prompt)
 
-    def judge_batch(self, samples: list[Sample]) -> list[Score]:
+    def shape_batch(self, samples: list[Sample], inner: list[Score]) -> list[Score]:
         p = self.params
         has_column = bool(samples) and p.group_column in samples[0].fields
         use_column = p.group_by == "column" or (p.group_by == "auto" and has_column)
@@ -380,7 +386,7 @@ class KimiLengthReward(_AccuracyShaped):
             lo, hi = (min(known), max(known)) if known else (0, 0)
             partial = p.expected_group_size is not None and len(members) < p.expected_group_size
             for i in members:
-                s, length = samples[i], lengths[i]
+                length = lengths[i]
                 if length is None:
                     out[i] = Score(None, Status.INVALID_INPUT, units[i])
                     continue
@@ -388,9 +394,9 @@ class KimiLengthReward(_AccuracyShaped):
                                            "group_min": lo, "group_max": hi}
                 if partial:
                     details["partial_group"] = True
-                correct, inner = self._correctness(s)
+                correct = self._correctness(inner[i])
                 if correct is None:
-                    out[i] = self._unjudged(inner)
+                    out[i] = self._unjudged(inner[i])
                     continue
                 details["correct"] = correct
                 if partial and p.partial_groups == "none":

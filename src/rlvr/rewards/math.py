@@ -2,21 +2,25 @@
 / ``unsloth_check_numbers``, the GSM8K recipe's ``integer_answer``; presets ``open_r1_math``,
 ``gsm8k_xml``, ``unsloth_math``.
 
-Extraction: :mod:`rlvr.verifiers.math_extract` (strict; the path taken is in
-``Score.details["extraction"]``). Equivalence: :mod:`rlvr.verifiers.math_equivalence`
+Extraction: :mod:`rlvr.math.extraction` (strict; the path taken is in
+``Score.details["extraction"]``). Equivalence: :class:`rlvr.math.MathVerifier`
 (math-verify + sympy, gold first, fast paths, caches, kill-able worker deadlines).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from rlvr.parsing import TagSpec
 from rlvr.rewards.base import Reward, RewardParams, Sample
 from rlvr.rewards.registry import register, register_preset
 from rlvr.score import Score, Status
+
+if TYPE_CHECKING:
+    from rlvr.math import Verdict
 
 __all__ = [
     "IntegerAnswerReward",
@@ -43,11 +47,33 @@ class MathExtractParams(RewardParams):
                                               "(last_number is a known reward hack: opt in knowingly).")
     max_answer_chars: int = Field(1000, ge=1, description="Longer answers are refused (scored as no answer).")
 
+    @model_validator(mode="after")
+    def _usable_tags(self) -> MathExtractParams:
+        self.tags()  # raises ValueError (a RewardConfigError for the user) when one tag contains another
+        return self
+
+    def tags(self) -> TagSpec:
+        """The think/answer tags these options describe (:func:`rlvr.math.extraction.extraction_tags`)."""
+        from rlvr.math.extraction import extraction_tags
+
+        return extraction_tags(self.think_tag, self.think_open, self.think_close, self.prefilled, self.answer_tag,
+                               self.answer_open, self.answer_close)
+
     def extract_kwargs(self) -> dict[str, Any]:
         return dict(think_tag=self.think_tag, think_open=self.think_open, think_close=self.think_close,
                     prefilled=self.prefilled, answer_tag=self.answer_tag, answer_open=self.answer_open,
                     answer_close=self.answer_close, require_answer_tag=self.require_answer_tag,
                     strategies=tuple(self.strategies), max_answer_chars=self.max_answer_chars)
+
+
+class _ExtractingReward(Reward):
+    """A maths reward that extracts its answer with :class:`MathExtractParams`: chat messages'
+    ``reasoning_content`` is rebuilt with the same think tags the extraction cuts at."""
+
+    params: MathExtractParams
+
+    def tag_spec(self) -> TagSpec:
+        return self.params.tags()
 
 
 def _gold_text(sample: Sample, column: str) -> str | None:
@@ -76,7 +102,7 @@ def _reference_answer(gold: str, reference_boxes: str = "all") -> str:
     if m:
         return m.group(1).strip().replace(",", "") if re.fullmatch(r"[-\d,.]+", m.group(1).strip()) else m.group(1).strip()
     if "\\boxed" in gold or "\\fbox" in gold:
-        from rlvr.verifiers.math_extract import answer_boxes, final_box_group
+        from rlvr.math.extraction import answer_boxes, final_box_group
 
         found = final_box_group(gold) if reference_boxes == "final_group" else answer_boxes(gold)
         boxes = list(dict.fromkeys(b.strip() for b in found if b.strip()))
@@ -111,7 +137,7 @@ class MathAccuracyParams(MathExtractParams):
 
 
 @register("math_accuracy")
-class MathAccuracyReward(Reward):
+class MathAccuracyReward(_ExtractingReward):
     """1.0 when the final answer is mathematically equivalent to the reference, else 0.0.
 
     Statuses and values: ``correct`` -> ``correct_value`` (1.0); ``wrong`` -> ``wrong_value``
@@ -132,7 +158,7 @@ class MathAccuracyReward(Reward):
     params: MathAccuracyParams
 
     def setup(self) -> None:
-        from rlvr.verifiers.math_equivalence import MathVerifier, VerifyConfig
+        from rlvr.math import MathVerifier, VerifyConfig
 
         p = self.params
         for s in p.strategies:
@@ -149,9 +175,6 @@ class MathAccuracyReward(Reward):
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.solution_column,)
 
-    def judge(self, sample: Sample) -> Score:
-        return self.judge_batch([sample])[0]
-
     def judge_batch(self, samples: list[Sample]) -> list[Score]:
         try:
             return self._judge_all(samples)
@@ -160,8 +183,9 @@ class MathAccuracyReward(Reward):
             return [error] * len(samples)
 
     def _judge_all(self, samples: list[Sample]) -> list[Score]:
-        from rlvr.verifiers.math_equivalence import list_elements, normalise_answer
-        from rlvr.verifiers.math_extract import extract_answer
+        from rlvr.math.extraction import extract_answer
+        from rlvr.math.normalise import normalise_answer
+        from rlvr.math.structures import list_elements
 
         p = self.params
         kwargs = p.extract_kwargs()
@@ -206,26 +230,26 @@ class MathAccuracyReward(Reward):
             out[i] = self._to_score(vs, details)
         return [s if s is not None else Score(None, Status.ERROR, "internal: unscored") for s in out]
 
-    def _to_score(self, verdicts: list[Any], details: dict[str, Any]) -> Score:
+    def _to_score(self, verdicts: list[Verdict], details: dict[str, Any]) -> Score:
         p = self.params
         details["verdict_path"] = verdicts[-1].path
         seconds = max(v.seconds for v in verdicts)
         if seconds:
             details["verify_seconds"] = round(seconds, 4)
         statuses = {v.status for v in verdicts}
-        if "gold_unparseable" in statuses:
-            v = next(v for v in verdicts if v.status == "gold_unparseable")
+        if Status.GOLD_UNPARSEABLE in statuses:
+            v = next(v for v in verdicts if v.status is Status.GOLD_UNPARSEABLE)
             return Score(None, Status.GOLD_UNPARSEABLE, v.reason, details)
-        if statuses == {"correct"}:
+        if statuses == {Status.CORRECT}:
             reason = "correct" if len(verdicts) == 1 else "correct (every boxed answer is equivalent)"
             return Score(p.correct_value, Status.CORRECT, reason, details)
-        if "wrong" in statuses:
+        if Status.WRONG in statuses:
             if len(verdicts) > 1:
                 return Score(p.wrong_value, Status.WRONG, "hedging: different boxed answers, not all correct", details)
             return Score(p.wrong_value, Status.WRONG, verdicts[0].reason, details)
-        if "timeout" in statuses:
-            return Score(p.timeout_value, Status.TIMEOUT, next(v.reason for v in verdicts if v.status == "timeout"), details)
-        v = next(v for v in verdicts if v.status not in ("correct",))
+        if Status.TIMEOUT in statuses:
+            return Score(p.timeout_value, Status.TIMEOUT, next(v.reason for v in verdicts if v.status is Status.TIMEOUT), details)
+        v = next(v for v in verdicts if v.status is not Status.CORRECT)
         if v.path in ("worker", "in_process"):
             # the comparison itself crashed its worker (memory, native code, a math-verify bug on
             # this input): an answer can provoke that, so it must not turn into "cannot judge"
@@ -240,8 +264,8 @@ _NUMBER_CLEAN = re.compile(r"[$\s]|\\\$|\\!|\\,|,(?=\d{3}\b)")
 
 def parse_number(text: str) -> float | None:
     """A plain number (``1,234.5``, ``$42``, ``-7``, ``3/4``) as a float; ``None`` otherwise."""
-    from rlvr.verifiers.math_equivalence import as_plain_number
-    from rlvr.verifiers.math_lookalikes import fold_lookalikes
+    from rlvr.math.normalise import fold_lookalikes
+    from rlvr.math.numbers import as_plain_number
 
     t = _NUMBER_CLEAN.sub("", fold_lookalikes(text).strip()).rstrip(".")
     number = as_plain_number(t)
@@ -261,7 +285,7 @@ class NumericAnswerParams(MathExtractParams):
 
 
 @register("numeric_answer")
-class NumericAnswerReward(Reward):
+class NumericAnswerReward(_ExtractingReward):
     """GSM8K-style numeric equality: the extracted answer and the reference (a ``#### n``
     solution reads as ``n``) are parsed as plain numbers (commas, ``$`` dropped) and compared
     exactly. ``correct`` -> 1.0; ``wrong`` -> 0.0 (different, or the answer is not a number);
@@ -276,9 +300,9 @@ class NumericAnswerReward(Reward):
     def judge(self, sample: Sample) -> Score:
         from fractions import Fraction
 
-        from rlvr.verifiers.math_equivalence import as_plain_number
-        from rlvr.verifiers.math_extract import extract_answer
-        from rlvr.verifiers.math_lookalikes import fold_lookalikes
+        from rlvr.math.extraction import extract_answer
+        from rlvr.math.normalise import fold_lookalikes
+        from rlvr.math.numbers import as_plain_number
 
         p = self.params
         gold_raw = _gold_text(sample, p.solution_column)

@@ -1,7 +1,8 @@
 """The reward registry: names -> reward classes and presets.
 
-* ``@register("name")`` on a :class:`~rlvr.rewards.base.Reward` subclass adds it; a second,
-  different class under the same name raises :class:`DuplicateRewardError`.
+* ``@register("name")`` on a :class:`~rlvr.rewards.base.Reward` subclass, or on a plain TRL
+  reward function, adds it; a second, different definition under the same name raises
+  :class:`DuplicateRewardError`.
 * ``@register_preset("name")`` on a function returning a :class:`~rlvr.rewards.stack.RewardStack`
   adds a preset (a reward stack reproducing a known recipe). Rewards and presets share one
   namespace.
@@ -20,9 +21,10 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from rlvr.rewards.base import Reward, RewardConfigError
 
@@ -56,9 +58,6 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "rlvr.rewards.ifeval",
 )
 
-R = TypeVar("R", bound=type[Reward])
-
-
 class DuplicateRewardError(ValueError):
     """Two different rewards were registered under one name."""
 
@@ -72,7 +71,7 @@ class UnknownRewardError(KeyError):
 
 @dataclass(frozen=True)
 class _Preset:
-    factory: Callable[..., "RewardStack"]
+    factory: Callable[..., RewardStack]
     description: str
     module: str
 
@@ -88,7 +87,7 @@ class RewardInfo:
     module: str
 
 
-_rewards: dict[str, type[Reward]] = {}
+_rewards: dict[str, Any] = {}  # name -> Reward subclass, or a FunctionReward (a registered function)
 _presets: dict[str, _Preset] = {}
 _lock = threading.RLock()
 _loaded = False
@@ -111,24 +110,48 @@ def _same_definition(a: Any, b: Any) -> bool:
     return (a.__module__, a.__qualname__) == (b.__module__, b.__qualname__)
 
 
-def register(name: str, *, description: str | None = None) -> Callable[[R], R]:
-    """Class decorator: register a Reward subclass under ``name``."""
+def register(name: str, *, description: str | None = None) -> Callable[[Any], Any]:
+    """Decorator: register a Reward subclass, or a plain TRL reward function, under ``name``.
 
-    def decorate(cls: R) -> R:
-        if not (isinstance(cls, type) and issubclass(cls, Reward)):
-            raise TypeError(f"@register({name!r}) expects a Reward subclass, got {cls!r}")
+    On a class it returns the class. On a function (or a
+    :class:`~rlvr.rewards.function.FunctionReward` from ``@reward_function(columns=...)``) it
+    returns a :class:`~rlvr.rewards.function.FunctionReward` named ``name``, usable directly in
+    stacks and by ``get_reward(name)`` / ``rlvr score -r name``.
+    """
+
+    def decorate(obj: Any) -> Any:
+        if isinstance(obj, type) and issubclass(obj, Reward):
+            definition: Any = obj
+        elif callable(obj) and not isinstance(obj, type):
+            from rlvr.rewards.function import FunctionReward
+
+            if isinstance(obj, FunctionReward):
+                obj = FunctionReward(obj.func, name=name, columns=obj.columns, none_as=obj.params.none_as)
+            else:
+                obj = FunctionReward(obj, name=name)
+            definition = obj.func
+        else:
+            raise TypeError(f"@register({name!r}) expects a Reward subclass or a reward function, got {obj!r}")
         with _lock:
             existing = _rewards.get(name)
-            if (existing is not None and not _same_definition(existing, cls)) or (
-                name in _presets and not _same_definition(_presets[name].factory, cls)
+            if (existing is not None and not _same_definition(_definition(existing), definition)) or (
+                name in _presets and not _same_definition(_presets[name].factory, definition)
             ):
                 raise DuplicateRewardError(f"a reward or preset named {name!r} is already registered")
-            cls.name = name
-            cls.description = description or _first_line(cls.__doc__)
-            _rewards[name] = cls
-        return cls
+            if isinstance(obj, type):
+                obj.name = name
+                obj.description = description or _first_line(obj.__doc__)
+            else:
+                obj.description = description or _first_line(obj.func.__doc__)  # type: ignore[misc]
+            _rewards[name] = obj
+        return obj
 
     return decorate
+
+
+def _definition(entry: Any) -> Any:
+    """What a registry entry was defined from (a class, or a function reward's function)."""
+    return entry if isinstance(entry, type) else entry.func
 
 
 def register_preset(name: str, *, description: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -172,16 +195,7 @@ def _unknown(name: str) -> UnknownRewardError:
     return UnknownRewardError(f"unknown reward {name!r}.{hint} Known rewards and presets: {', '.join(known)}")
 
 
-def reward_class(name: str) -> type[Reward]:
-    """The registered class of reward ``name`` (not presets)."""
-    load_plugins()
-    try:
-        return _rewards[name]
-    except KeyError:
-        raise _unknown(name) from None
-
-
-def get_reward(name: str, /, *, alias: str | None = None, **params: Any) -> "Reward | RewardStack":
+def get_reward(name: str, /, *, alias: str | None = None, **params: Any) -> Reward | RewardStack:
     """A ready reward (or preset stack) by registered name.
 
     Args:
@@ -192,15 +206,22 @@ def get_reward(name: str, /, *, alias: str | None = None, **params: Any) -> "Rew
             :class:`~rlvr.rewards.base.RewardConfigError` naming the known parameters).
     """
     load_plugins()
-    if name in _rewards:
-        return _rewards[name](alias=alias, **params)
+    entry = _rewards.get(name)
+    if isinstance(entry, type):
+        return entry(alias=alias, **params)
+    if entry is not None:  # a registered function reward: a fresh copy (only none_as is configurable)
+        try:
+            checked = entry.validate_params(params)
+        except RewardConfigError as exc:  # the message names the class ("function"): name the reward
+            raise RewardConfigError(f"reward {name!r}: {str(exc).partition(': ')[2]}") from None
+        return type(entry)(entry.func, name=alias or name, columns=entry.columns, none_as=checked.none_as)
     if name in _presets:
         try:
             stack = _presets[name].factory(**params)
         except TypeError as exc:
             raise RewardConfigError(f"preset {name!r}: {exc}") from None
-        if alias:
-            stack.__name__ = alias
+        if alias or stack.__name__ == "reward_stack":  # every preset's stack carries a name
+            stack.__name__ = alias or name
         return stack
     raise _unknown(name)
 
@@ -218,7 +239,8 @@ def _param_table(cls: type[Reward]) -> dict[str, dict[str, Any]]:
 def list_rewards() -> list[RewardInfo]:
     """Every registered reward and preset, sorted by name."""
     load_plugins()
-    infos = [RewardInfo(n, "reward", c.description, _param_table(c), c.__module__) for n, c in _rewards.items()]
+    infos = [RewardInfo(n, "reward", c.description, _param_table(type(c) if not isinstance(c, type) else c),
+                        _definition(c).__module__) for n, c in _rewards.items()]
     for n, p in _presets.items():
         import inspect
 

@@ -21,7 +21,8 @@ one source.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import regex
 from pydantic import Field, field_validator

@@ -18,19 +18,13 @@ Weight-0 rewards are computed and reported in ``Score.details`` but never counte
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from rlvr.rewards.base import (
-    Reward,
-    RewardConfigError,
-    RewardParams,
-    Sample,
-    report_to_trainer,
-    to_values,
-)
+from rlvr.rewards.base import Reward, RewardParams, Sample, report_to_trainer, to_values
+from rlvr.rewards.composite import Composite
 from rlvr.score import Score, Status
 
 __all__ = ["Gated", "RewardStack", "StackEntry", "gate", "load_stack"]
@@ -38,7 +32,7 @@ __all__ = ["Gated", "RewardStack", "StackEntry", "gate", "load_stack"]
 
 @dataclass(frozen=True)
 class StackEntry:
-    reward: Any  # Reward | RewardStack | anything with score_batch + __name__
+    reward: Any  # Reward | RewardStack
     weight: float
 
 
@@ -47,13 +41,14 @@ class GatedParams(RewardParams):
     otherwise: float = 0.0
 
 
-class Gated(Reward):
+class Gated(Composite, Reward):
     """``reward`` counts only when ``gate`` scores at least ``threshold``.
 
     Values: the inner reward's value when the gate passes; ``otherwise`` (default 0.0, status
     ``skipped``) when the gate's value is below the threshold; ``None`` (status of the gate)
     when the gate itself cannot judge the sample. Typical use: "length counts only when the
-    answer is correct", "format counts only when correct".
+    answer is correct", "format counts only when correct". Both are scored on every sample
+    (the ungated value is reported in ``details["ungated"]``).
     """
 
     name = "gated"
@@ -61,17 +56,19 @@ class Gated(Reward):
 
     def __init__(self, reward: Reward, gate: Reward, *, threshold: float = 1.0, otherwise: float = 0.0,
                  none_as: float | None = None, alias: str | None = None):
-        self.reward = reward
-        self.gate = gate
+        from rlvr.rewards.build import build_reward
+
+        self.reward = reward if isinstance(reward, Reward) else build_reward(reward)
+        self.gate = gate if isinstance(gate, Reward) else build_reward(gate)
+        reward, gate = self.reward, self.gate
         super().__init__(alias=alias or f"{reward.__name__}_if_{gate.__name__}", threshold=threshold,
                          otherwise=otherwise, none_as=none_as)
 
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.reward.required_columns() + self.gate.required_columns()))
+    def children(self) -> tuple[Any, ...]:
+        return (self.reward, self.gate)
 
-    def score_batch(self, completions, *, prompts=None, completion_ids=None, **columns) -> list[Score]:
-        gates = self.gate.score_batch(completions, prompts=prompts, completion_ids=completion_ids, **columns)
-        inner = self.reward.score_batch(completions, prompts=prompts, completion_ids=completion_ids, **columns)
+    def judge_batch(self, samples: list[Sample]) -> list[Score]:
+        inner, gates = self.score_children(samples)
         threshold, otherwise = self.params.threshold, self.params.otherwise
         out = []
         for g, r in zip(gates, inner):
@@ -86,38 +83,37 @@ class Gated(Reward):
                                  {"gate": g.to_dict(), "ungated": r.to_dict()}))
         return out
 
-    def judge(self, sample: Sample) -> Score:  # pragma: no cover - score_batch is overridden
-        raise NotImplementedError
-
-    def __reduce__(self):
-        p = self.params
-        return (_rebuild_gated, (self.reward, self.gate, p.threshold, p.otherwise, p.none_as, self.__name__))
-
-
-def _rebuild_gated(reward, gate_, threshold, otherwise, none_as, alias):
-    return Gated(reward, gate_, threshold=threshold, otherwise=otherwise, none_as=none_as, alias=alias)
-
 
 def gate(reward: Reward, *, when: Reward, threshold: float = 1.0, otherwise: float = 0.0) -> Gated:
     """``gate(length, when=accuracy)``: ``length`` counts only when ``accuracy >= threshold``."""
     return Gated(reward, when, threshold=threshold, otherwise=otherwise)
 
 
-class RewardStack:
+class RewardStack(Composite):
     """Weighted rewards, usable as TRL ``reward_funcs`` + ``reward_weights`` or as one callable.
 
     Args:
-        rewards: rewards, or ``(reward, weight)`` pairs (weight defaults to 1.0).
+        rewards: rlvr rewards, stacks or plain named TRL reward functions (wrapped in a
+            :class:`~rlvr.rewards.function.FunctionReward`), or ``(reward, weight)`` pairs
+            (weight defaults to 1.0). To build from names, dicts or files use
+            :func:`rlvr.rewards.build.build_stack`.
         name: the combined callable's ``__name__``.
         none_as: value the combined callable returns instead of ``None``.
+
+    Raises:
+        TypeError: an entry is neither an rlvr reward nor a named function (e.g. a lambda).
     """
 
+    additive = True
+
     def __init__(self, rewards: Iterable[Any], *, name: str = "reward_stack", none_as: float | None = None):
+        from rlvr.rewards.build import build_reward
+
         entries = []
         for item in rewards:
             reward, weight = (item if isinstance(item, tuple) else (item, 1.0))
-            if not hasattr(reward, "score_batch"):
-                raise TypeError(f"RewardStack entries must be rlvr rewards, got {reward!r}")
+            if not isinstance(reward, (Reward, RewardStack)):
+                reward = build_reward(reward)  # a plain function (or a registered name) -> a reward
             entries.append(StackEntry(reward, float(weight)))
         if not entries:
             raise ValueError("RewardStack needs at least one reward")
@@ -145,11 +141,11 @@ class RewardStack:
     def names(self) -> list[str]:
         return [e.reward.__name__ for e in self.entries]
 
-    def required_columns(self) -> tuple[str, ...]:
-        cols: dict[str, None] = {}
-        for e in self.entries:
-            cols.update(dict.fromkeys(e.reward.required_columns()))
-        return tuple(cols)
+    def children(self) -> tuple[Any, ...]:
+        return tuple(e.reward for e in self.entries)
+
+    def child_weights(self) -> tuple[float, ...]:
+        return tuple(e.weight for e in self.entries)
 
     # --------------------------------------------------------------- combined use
     def score_batch(self, completions: Sequence[Any], *, prompts=None, completion_ids=None, **columns: Any) -> list[Score]:
@@ -202,7 +198,7 @@ class RewardStack:
 
     # --------------------------------------------------------------- configuration files
     @classmethod
-    def from_config(cls, config: Mapping[str, Any] | Sequence[Any]) -> "RewardStack":
+    def from_config(cls, config: Mapping[str, Any] | Sequence[Any]) -> RewardStack:
         """Build a stack from plain data (what a JSON/TOML/YAML stack file holds)::
 
             {"name": "my_stack",
@@ -213,69 +209,17 @@ class RewardStack:
                 "gate": {"name": "math_accuracy", "threshold": 1.0}}]}
 
         A bare list is read as the ``rewards`` list; an entry may also be a string
-        ``"name"`` or ``"name=weight"``.
+        ``"name"``, ``"name=weight"`` or ``"package.module:function"``. Same as
+        :func:`rlvr.rewards.build.build_stack`, which accepts more shapes.
         """
-        from rlvr.rewards.registry import get_reward
+        from rlvr.rewards.build import build_stack
 
-        if isinstance(config, Mapping):
-            items = config.get("rewards")
-            name = config.get("name", "reward_stack")
-            unknown = set(config) - {"rewards", "name", "none_as"}
-            if unknown:
-                raise RewardConfigError(f"stack config: unknown key(s) {sorted(unknown)}; expected rewards, name, none_as")
-            none_as = config.get("none_as")
-        else:
-            items, name, none_as = config, "reward_stack", None
-        if not items:
-            raise RewardConfigError("stack config: 'rewards' must list at least one reward")
-        entries = []
-        for pos, item in enumerate(items):
-            if isinstance(item, str):
-                item = parse_reward_spec(item)
-            if not isinstance(item, Mapping) or "name" not in item:
-                raise RewardConfigError(f"stack config: rewards[{pos}] needs a 'name', got {item!r}")
-            unknown = set(item) - {"name", "weight", "params", "alias", "gate"}
-            if unknown:
-                raise RewardConfigError(f"stack config: rewards[{pos}] ({item['name']}): unknown key(s) {sorted(unknown)}")
-            reward = get_reward(item["name"], alias=item.get("alias"), **dict(item.get("params") or {}))
-            if item.get("gate"):
-                g = dict(item["gate"])
-                gate_reward = get_reward(g.pop("name"), alias=g.pop("alias", None), **dict(g.pop("params", None) or {}))
-                reward = Gated(reward, gate_reward, **g)
-            entries.append((reward, float(item.get("weight", 1.0))))
-        return cls(entries, name=name, none_as=none_as)
-
-
-def parse_reward_spec(spec: str) -> dict[str, Any]:
-    """``"name"`` or ``"name=weight"`` (the CLI's ``--reward`` syntax) as a config entry."""
-    name, sep, weight = spec.partition("=")
-    entry: dict[str, Any] = {"name": name.strip()}
-    if sep:
-        try:
-            entry["weight"] = float(weight)
-        except ValueError:
-            raise RewardConfigError(f"bad reward spec {spec!r}: weight {weight!r} is not a number") from None
-    return entry
+        return build_stack({"rewards": None, **config} if isinstance(config, Mapping) else {"rewards": list(config)})
 
 
 def load_stack(path: str | Path) -> RewardStack:
-    """Read a stack file (``.json``, ``.toml``, or ``.yaml``/``.yml`` with PyYAML installed)."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        data = tomllib.loads(text)
-    elif suffix in (".yaml", ".yml"):
-        import yaml
+    """Read a stack file (``.json``, ``.toml``, or ``.yaml``/``.yml`` with PyYAML installed);
+    see :func:`rlvr.rewards.build.build_stack` for what it may hold."""
+    from rlvr.rewards.build import build_stack
 
-        data = yaml.safe_load(text)
-    else:
-        data = json.loads(text)
-    try:
-        return RewardStack.from_config(data)
-    except RewardConfigError as exc:
-        raise RewardConfigError(f"{path}: {exc}") from None
+    return build_stack(Path(path))

@@ -1,12 +1,15 @@
 """Running untrusted model-written code: a pooled, hardened Docker backend and a local backend.
 
     from rlvr.sandbox import get_backend, Limits
-    from rlvr.verifiers.code_cases import stdio_case
 
     backend = get_backend("auto")          # docker; an error when Docker is not usable
-    result = backend.run_tests("print(int(input()) * 2)", [stdio_case("21\\n", "42\\n")],
-                               limits=Limits(cpu_s=2))
-    result.pass_rate, result.tests[0].status
+    run = backend.run("print(int(input()) * 2)", [{"stdin": "21\\n"}], limits=Limits(cpu_s=2))
+    run.runs[0].status, run.runs[0].stdout     # ("completed", b"42\\n")
+
+The sandbox reports raw results only (how each run ended, stdout bytes or the JSON text of a
+returned value, resource use; see :mod:`rlvr.sandbox.results`). It imports nothing from
+``rlvr.verifiers`` or ``rlvr.rewards``: expected outputs never reach it, and comparing and
+scoring are done by the caller (``code_tests`` uses :func:`rlvr.rewards.code.run_tests`).
 
 Backends are process-wide singletons (one warm pool per configuration, shared by every
 thread and event loop) and are closed at interpreter exit. See ``docs/sandbox.md``.
@@ -22,12 +25,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rlvr.sandbox.limits import Limits
-from rlvr.sandbox.results import SubmissionResult, TestResult
+from rlvr.sandbox.results import RunResult, SubmissionRun
 
 if TYPE_CHECKING:
     from rlvr.sandbox.backend import SandboxBackend
 
-__all__ = ["ALLOW_LOCAL_ENV", "Limits", "SandboxUnavailableError", "SubmissionResult", "TestResult", "close_all",
+__all__ = ["ALLOW_LOCAL_ENV", "Limits", "RunResult", "SandboxUnavailableError", "SubmissionRun", "close_all",
            "docker_usable", "get_backend"]
 
 log = logging.getLogger("rlvr.sandbox")

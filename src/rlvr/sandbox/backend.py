@@ -1,11 +1,20 @@
 """The sandbox backend interface and the pooled implementation shared by both backends.
 
-``backend.run_tests(code, cases, limits=..., compare=..., stop_at_first_failure=...)`` runs
-one submission and returns a :class:`~rlvr.sandbox.results.SubmissionResult`. It is
-thread-safe and blocking; many threads (or ``asyncio.to_thread`` calls from several event
-loops) may call it at once and share the pool. Only each case's *input* is sent to the
-harness; expected outputs stay here and are compared on the host as replies arrive (which is
-what makes stopping at the first failure possible).
+``backend.run(code, inputs, limits=..., keep_going=...)`` runs one submission on a list of
+inputs and returns a :class:`~rlvr.sandbox.results.SubmissionRun`: raw facts per run (how it
+ended, stdout bytes or the JSON text of a returned value, resource use). It judges nothing:
+the sandbox never holds an expected output, and comparison and scoring live on the rewards
+side (:mod:`rlvr.verifiers.code_judge`). ``keep_going(run) -> bool`` is called as each run's
+result arrives; returning False stops the submission there (how "stop at the first failed
+test" works without the sandbox knowing what a failure is).
+
+An input is a mapping with either ``stdin`` (text fed to the program) or ``fn_name``, ``args``
+(a JSON list) and optionally ``int_keys`` (restore integer dict keys) for a function call; only
+those keys are sent to the harness (:data:`INPUT_KEYS`), so nothing else a caller puts in an
+input can reach the solution.
+
+``run`` is thread-safe and blocking; many threads (or ``asyncio.to_thread`` calls from several
+event loops) may call it at once and share the pool.
 """
 
 from __future__ import annotations
@@ -16,39 +25,42 @@ import json
 import signal
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rlvr.sandbox.channel import ChannelError, ChannelTimeout, HarnessProcess
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.pool import SandboxUnavailable, WorkerPool
-from rlvr.sandbox.results import SubmissionResult, TestResult
-from rlvr.verifiers.code_cases import TestCase
-from rlvr.verifiers.code_compare import CompareOptions, compare_stdout, compare_value
+from rlvr.sandbox.results import RunResult, SubmissionRun
 
-__all__ = ["PooledBackend", "SandboxBackend", "classify_reply"]
+__all__ = ["INPUT_KEYS", "KeepGoing", "PooledBackend", "SandboxBackend", "read_reply"]
+
+#: The only keys of an input that are sent into the sandbox.
+INPUT_KEYS = ("stdin", "fn_name", "args", "int_keys")
+#: ``keep_going(run) -> bool``: called with each run as it arrives; False stops the submission.
+KeepGoing = Callable[[RunResult], bool]
 
 #: Seconds the host waits for the harness beyond what is left of a submission's wall budget;
-#: a reply later than that fails the test in flight (``timeout``) and recycles the worker.
+#: a reply later than that ends the run in flight (``timeout``) and recycles the worker.
 HOST_GRACE_S = 0.5
 #: Seconds a worker may take to accept a submission's code before another worker is tried.
 LOAD_TIMEOUT_S = 10.0
-#: Largest program (UTF-8 bytes) sent to a worker; a bigger one fails its first test (``compile_error``)
-#: without running, so no completion can overflow the harness's frame limit.
+#: Largest program (UTF-8 bytes) sent to a worker; a bigger one ends its first run as
+#: ``compile_error`` without running, so no completion can overflow the harness's frame limit.
 MAX_CODE_BYTES = 16 << 20
 #: Largest diagnostic report ("E" + JSON) read from the result pipe.
 _MAX_ERROR_REPORT = 4096
 
 
 class SandboxBackend(ABC):
-    """Runs untrusted code against test cases. Implementations: ``docker``, ``local``."""
+    """Runs untrusted code on inputs and reports raw results. Implementations: ``docker``, ``local``."""
 
     name: str = "backend"
 
     @abstractmethod
-    def run_tests(self, code: str, cases: Sequence[TestCase], *, limits: Limits | None = None,
-                  compare: CompareOptions | None = None, stop_at_first_failure: bool = False) -> SubmissionResult:
-        """Run ``code`` against ``cases``; infrastructure failures set ``sandbox_error`` (never raise)."""
+    def run(self, code: str, inputs: Sequence[Mapping[str, Any]], *, limits: Limits | None = None,
+            keep_going: KeepGoing | None = None) -> SubmissionRun:
+        """Run ``code`` on each input in order; infrastructure failures set ``sandbox_error`` (never raise)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -97,9 +109,8 @@ def read_report(reply: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
     return None, {"phase": "result", "type": "garbled"}
 
 
-def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Limits,
-                   compare: CompareOptions) -> TestResult:
-    """Turn the harness's raw facts about one test into a :class:`TestResult` (compared here).
+def read_reply(reply: dict[str, Any], inp: Mapping[str, Any], index: int, limits: Limits) -> RunResult:
+    """Turn the harness's reply about one run into a :class:`RunResult` (raw facts, no verdict).
 
     ``sandbox_error`` only when the child's setup never completed (no setup byte): nothing the
     solution prints, returns, writes or exits with can produce it."""
@@ -107,14 +118,16 @@ def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Li
     sig = reply.get("signal")
     cpu_ms = float(reply.get("cpu_ms") or 0.0)
     value_text, child = read_report(reply)
+    leftovers = reply.get("leftovers") if isinstance(reply.get("leftovers"), list) else []
     common: dict[str, Any] = {
         "index": index, "exit_code": exit_code, "signal": sig, "cpu_ms": cpu_ms,
         "wall_ms": float(reply.get("wall_ms") or 0.0), "max_rss_kb": int(reply.get("max_rss_kb") or 0),
         "stdout_bytes": int(reply.get("stdout_bytes") or 0),
-        "stderr_tail": str(reply.get("stderr_tail") or "")[-2000:]}
+        "stderr_tail": str(reply.get("stderr_tail") or "")[-2000:],
+        "clean": bool(reply.get("clean", False)), "leftovers": tuple(_printable(x) for x in leftovers[:20])}
 
-    def result(status: str, reason: str) -> TestResult:
-        return TestResult(status=status, reason=reason, **common)  # type: ignore[arg-type]
+    def result(status: str, reason: str = "", **raw: Any) -> RunResult:
+        return RunResult(status=status, reason=reason, **common, **raw)  # type: ignore[arg-type]
 
     stderr_tail = common["stderr_tail"]
     last_err_line = stderr_tail.strip().rsplit("\n", 1)[-1] if stderr_tail.strip() else ""
@@ -141,35 +154,28 @@ def classify_reply(reply: dict[str, Any], case: TestCase, index: int, limits: Li
     if exit_code != 0:
         what = f" ({child.get('type')})" if child.get("type") else ""
         return result("runtime_error", f"exit code {exit_code}{what}")
-    if case.kind == "call":
+    if "fn_name" in inp:
         if value_text is None:
             if child.get("phase") == "serialize":
-                return result("wrong_answer", "returned value is not JSON-serialisable")
+                return result("completed", "returned value is not JSON-serialisable")
             if child.get("phase") == "call":
-                return result("runtime_error", f"function {case.fn_name!r} not found")
+                return result("runtime_error", f"function {inp['fn_name']!r} not found")
             if child.get("type") == "garbled":
-                return result("wrong_answer", "the result pipe held something other than one value")
-            return result("wrong_answer", "the function returned no value")
+                return result("completed", "the result pipe held something other than one value")
+            return result("completed", "the function returned no value")
         if len(value_text) > limits.stdout_bytes:
             return result("output_limit", "returned value exceeded its byte cap")
-        verdict = compare_value(value_text, case.expected, options=compare)
-    else:
-        try:
-            stdout = base64.b64decode(reply.get("stdout_b64") or "")
-        except (binascii.Error, ValueError):
-            return result("sandbox_error", "the harness sent malformed stdout")
-        verdict = compare_stdout(stdout, case.expected, options=compare, stdin=case.stdin)
-    return result("passed", "") if verdict.passed else result("wrong_answer", verdict.reason)
+        return result("completed", value_json=value_text)
+    try:
+        stdout = base64.b64decode(reply.get("stdout_b64") or "")
+    except (binascii.Error, ValueError):
+        return result("sandbox_error", "the harness sent malformed stdout")
+    return result("completed", stdout=stdout)
 
 
-def _dirty(tr: TestResult, leftovers: Any) -> TestResult:
-    """A test after which the sweep could not prove the worker clean fails (the program left
-    state behind that could reach later tests); the remaining tests do not run."""
-    what = ", ".join(_printable(x) for x in (leftovers or [])[:3]) or "unknown state"
-    reason = f"left state the sandbox could not remove ({what})"
-    if tr.passed:
-        return TestResult(**{**tr.to_dict(), "status": "runtime_error", "reason": reason})
-    return TestResult(**{**tr.to_dict(), "reason": f"{tr.reason}; {reason}" if tr.reason else reason})
+def _wire_input(inp: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of an input that may enter the sandbox (:data:`INPUT_KEYS`), nothing else."""
+    return {k: inp[k] for k in INPUT_KEYS if k in inp}
 
 
 class PooledBackend(SandboxBackend):
@@ -187,14 +193,13 @@ class PooledBackend(SandboxBackend):
         return {"backend": self.name, "pool_size": self.pool.size, "alive": self.pool.alive_count,
                 "last_error": self.pool.last_error}
 
-    def run_tests(self, code: str, cases: Sequence[TestCase], *, limits: Limits | None = None,
-                  compare: CompareOptions | None = None, stop_at_first_failure: bool = False) -> SubmissionResult:
+    def run(self, code: str, inputs: Sequence[Mapping[str, Any]], *, limits: Limits | None = None,
+            keep_going: KeepGoing | None = None) -> SubmissionRun:
         limits = limits or Limits()
-        compare = compare or CompareOptions()
-        cases = list(cases)
-        if cases and len(code) > MAX_CODE_BYTES // 4 and len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
-            too_big = TestResult(0, "compile_error", reason=f"the program is over {MAX_CODE_BYTES >> 20} MiB; not run")
-            return SubmissionResult([too_big], len(cases), self.name)
+        inputs = [_wire_input(inp) for inp in inputs]
+        if inputs and len(code) > MAX_CODE_BYTES // 4 and len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            too_big = RunResult(0, "compile_error", reason=f"the program is over {MAX_CODE_BYTES >> 20} MiB; not run")
+            return SubmissionRun([too_big], len(inputs), self.name)
         attempt = 0
         while True:
             attempt += 1
@@ -202,62 +207,65 @@ class PooledBackend(SandboxBackend):
             try:
                 h = self.pool.acquire(self.acquire_timeout)
             except SandboxUnavailable as exc:
-                return SubmissionResult([], len(cases), self.name, sandbox_error=str(exc))
+                return SubmissionRun([], len(inputs), self.name, sandbox_error=str(exc))
             try:
-                return self._run_on(h, code, cases, limits, compare, stop_at_first_failure, t0)
+                return self._run_on(h, code, inputs, limits, keep_going, t0)
             except _RetryOnFresh as exc:
                 if attempt >= 2:
-                    return SubmissionResult([], len(cases), self.name, sandbox_error=str(exc))
+                    return SubmissionRun([], len(inputs), self.name, sandbox_error=str(exc))
 
-    def _run_on(self, h: HarnessProcess, code: str, cases: list[TestCase], limits: Limits, compare: CompareOptions,
-                stop: bool, t0: float) -> SubmissionResult:
+    def _run_on(self, h: HarnessProcess, code: str, inputs: list[dict[str, Any]], limits: Limits,
+                keep_going: KeepGoing | None, t0: float) -> SubmissionRun:
         healthy = False
-        results: list[TestResult] = []
+        runs: list[RunResult] = []
         test_ms = 0.0
+
+        def done(sandbox_error: str | None = None) -> SubmissionRun:
+            return SubmissionRun(runs, len(inputs), self.name, sandbox_error=sandbox_error,
+                                 overhead_ms=self._overhead(t0, test_ms))
+
         try:
             try:
                 h.request({"op": "load", "code": code, "limits": limits.to_wire()}, timeout=LOAD_TIMEOUT_S)
             except ChannelError as exc:  # the harness was already broken: try one fresh one
                 raise _RetryOnFresh(str(exc)) from None
-            budget = limits.submission_budget(len(cases))
+            budget = limits.submission_budget(len(inputs))
             deadline = time.monotonic() + budget
             clean = True
-            for i, case in enumerate(cases):
+            for i, inp in enumerate(inputs):
                 left = deadline - time.monotonic()
                 if left <= 0.005:
-                    results.append(TestResult(i, "timeout", reason=f"the submission's wall budget of {budget:g}s "
-                                                                    "was used up before this test"))
+                    runs.append(RunResult(i, "timeout", reason=f"the submission's wall budget of {budget:g}s "
+                                                                "was used up before this test"))
                     break
-                req = {"op": "run", "index": i, "budget_s": round(left, 4), **case.sandbox_input()}
+                req = {"op": "run", "index": i, "budget_s": round(left, 4), **inp}
                 try:
                     reply = h.request(req, timeout=left + HOST_GRACE_S)
                 except ChannelTimeout:  # busy past the budget (e.g. with what this submission left): its fault
-                    results.append(TestResult(i, "timeout", reason=f"no result within the submission's wall budget "
-                                                                    f"of {budget:g}s; the worker was recycled"))
-                    return SubmissionResult(results, len(cases), self.name, overhead_ms=self._overhead(t0, test_ms))
+                    runs.append(RunResult(i, "timeout", reason=f"no result within the submission's wall budget "
+                                                                f"of {budget:g}s; the worker was recycled"))
+                    return done()
                 test_ms += float(reply.get("wall_ms") or 0.0)
                 if reply.get("op") != "result":
                     raise ChannelError(f"unexpected reply {reply.get('op')!r}")
-                tr = classify_reply(reply, case, i, limits, compare)
-                if tr.status == "sandbox_error":
-                    results.append(tr)
-                    return SubmissionResult(results, len(cases), self.name, sandbox_error=tr.reason)
-                if not reply.get("clean", False):
-                    results.append(_dirty(tr, reply.get("leftovers")))
+                run = read_reply(reply, inp, i, limits)
+                runs.append(run)
+                if run.status == "sandbox_error":
+                    return done(sandbox_error=run.reason)
+                if not run.clean:  # later inputs of this submission must not see what it left
                     clean = False
                     break
-                results.append(tr)
-                if stop and not tr.passed:
+                if keep_going is not None and not keep_going(run):
                     break
             if clean:
                 try:
                     end = h.request({"op": "end"}, timeout=max(0.0, deadline - time.monotonic()) + HOST_GRACE_S)
                     healthy = bool(end.get("clean"))
-                except ChannelError:  # the verdicts stand; the worker is recycled
+                except ChannelError:  # the results stand; the worker is recycled
                     healthy = False
-            return SubmissionResult(results, len(cases), self.name, overhead_ms=self._overhead(t0, test_ms))
+            return done()
         except ChannelError as exc:
-            return SubmissionResult(results, len(cases), self.name, sandbox_error=str(exc))
+            return done(sandbox_error=str(exc))
         finally:
             self.pool.release(h, healthy=healthy)
 

@@ -83,7 +83,6 @@ def doctor_report(image: str | None = None, backend: str = "auto", rounds: int =
     )
     from rlvr.sandbox.limits import Limits
     from rlvr.sandbox.local_backend import LocalBackend
-    from rlvr.verifiers.code_cases import stdio_case
 
     image = image or DEFAULT_IMAGE
     report: dict[str, Any] = {"image": image}
@@ -106,14 +105,15 @@ def doctor_report(image: str | None = None, backend: str = "auto", rounds: int =
             return report
         report["cold_start_ms"] = round((time.monotonic() - t0) * 1000, 1)
         report["pool"] = b.describe()
-        case = stdio_case("7\n", "7\n")
-        first = b.run_tests("print(input())", [case])
-        report["harness"] = {"ok": first.all_passed, "sandbox_error": first.sandbox_error,
-                             "status": first.tests[0].status if first.tests else None}
+        echo = [{"stdin": "7\n"}]
+        first = b.run("print(input())", echo)
+        run = first.runs[0] if first.runs else None
+        report["harness"] = {"ok": first.sandbox_error is None and run is not None and run.stdout == b"7\n",
+                             "sandbox_error": first.sandbox_error, "status": run.status if run else None}
         times = []
         for _ in range(max(1, rounds)):
             t = time.monotonic()
-            b.run_tests("print(input())", [case])
+            b.run("print(input())", echo)
             times.append((time.monotonic() - t) * 1000)
         times.sort()
         report["round_trip_ms"] = {"median": round(times[len(times) // 2], 2), "min": round(times[0], 2),

@@ -650,7 +650,7 @@ class Harness:
         if op == "procs":
             procs = []
             if self.has_proc:
-                for pid, ppid, sid, uid, state in _proc_table():
+                for pid, ppid, _sid, uid, state in _proc_table():
                     if pid in (self.me, 1) or state in ("Z", "X"):
                         continue
                     procs.append({"pid": pid, "ppid": ppid, "uid": uid, "state": state})
@@ -734,6 +734,15 @@ def _remove_paths(paths, deadline: float) -> None:
     PATH_MAX nor the open-file limit stops it; mode-000 directories are opened up first."""
     import stat as st
 
+    def enter(name: str, stack: list[str]) -> None:
+        os.chmod(name, 0o700)  # a directory (checked without following links); nothing runs any more
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            os.fchdir(fd)
+        finally:
+            os.close(fd)
+        stack.append(name)
+
     for path in paths:
         try:
             mode = os.lstat(path).st_mode
@@ -746,19 +755,9 @@ def _remove_paths(paths, deadline: float) -> None:
             os.chdir(os.path.dirname(path) or "/")
         except OSError:
             continue
-        stack = []
-
-        def enter(name: str) -> None:
-            os.chmod(name, 0o700)  # a directory (checked without following links); nothing runs any more
-            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-            try:
-                os.fchdir(fd)
-            finally:
-                os.close(fd)
-            stack.append(name)
-
+        stack: list[str] = []
         try:
-            enter(os.path.basename(path))
+            enter(os.path.basename(path), stack)
             while stack:
                 if time.monotonic() > deadline:
                     return
@@ -766,7 +765,7 @@ def _remove_paths(paths, deadline: float) -> None:
                 with os.scandir(".") as it:
                     for entry in it:
                         if entry.is_dir(follow_symlinks=False):
-                            enter(entry.name)
+                            enter(entry.name, stack)
                             descended = True
                             break
                         os.unlink(entry.name)

@@ -1,39 +1,53 @@
-"""Results of running a submission's tests: :class:`TestResult` and :class:`SubmissionResult`.
+"""What the sandbox reports about running a submission: raw facts, no verdicts.
 
-Per-test ``status`` values:
+The sandbox never sees an expected output, so it cannot say "passed" or "wrong answer"; it
+says how each run ended and hands back what the program produced. Comparing that with the
+expected output, and scoring, happen on the rewards side (:mod:`rlvr.verifiers.code_judge`).
 
-* ``passed``: exited 0 and the output (or returned value) matched;
-* ``wrong_answer``: exited 0 but the output did not match (or a call returned nothing / a
-  value that is not JSON-serialisable);
-* ``runtime_error``: non-zero exit, an uncaught exception, or a signal other than the ones below;
-* ``timeout``: CPU limit (``SIGXCPU``/CPU time over the limit) or the wall deadline;
+Per-run ``status`` (how the run ended):
+
+* ``completed``: exited 0 with no limit hit; ``stdout`` (stdin/stdout runs) or ``value_json``
+  (function calls) is what the host compares. A call that completed without a usable value
+  (nothing returned, a value JSON cannot encode, a garbled result pipe) has
+  ``value_json=None`` and ``reason`` saying which;
+* ``runtime_error``: non-zero exit, an uncaught exception, a signal other than the ones below,
+  or the function to call was not defined;
+* ``timeout``: CPU limit (``SIGXCPU`` / CPU time over the limit) or a wall deadline (the test's,
+  or what was left of the submission's budget);
 * ``memory_limit``: ``MemoryError`` or an OOM kill;
-* ``output_limit``: stdout/stderr over its byte cap;
-* ``compile_error``: the code did not compile (``SyntaxError`` and friends);
-* ``sandbox_error``: the infrastructure failed (harness died, container killed, protocol
-  error). Never the model's fault; the reward is ``None``.
+* ``output_limit``: stdout/stderr or the returned value over its byte cap;
+* ``compile_error``: the code did not compile (``SyntaxError`` and friends), or it is too big
+  to send;
+* ``sandbox_error``: the infrastructure failed before the solution ran (the test process could
+  not be set up). Nothing a solution does can produce it.
 
-No field ever contains an expected output; ``stderr_tail`` is the program's own stderr.
+``clean`` is False when the sweep after the run could not prove the worker free of what the
+program left behind (``leftovers`` names it); the sandbox then runs no further input of that
+submission and recycles the worker.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-TestStatus = Literal["passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit",
-                     "compile_error", "sandbox_error"]
+__all__ = ["RUN_STATUSES", "RunFacts", "RunResult", "RunStatus", "SubmissionRun"]
 
-STATUSES: tuple[str, ...] = ("passed", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit",
-                             "compile_error", "sandbox_error")
+RunStatus = Literal["completed", "runtime_error", "timeout", "memory_limit", "output_limit", "compile_error",
+                    "sandbox_error"]
+
+RUN_STATUSES: tuple[str, ...] = ("completed", "runtime_error", "timeout", "memory_limit", "output_limit",
+                                 "compile_error", "sandbox_error")
 
 
 @dataclass(frozen=True)
-class TestResult:
-    __test__ = False  # not a pytest class
+class RunFacts:
+    """What was observed about one run of input ``index``: exit code, signal, CPU/wall time, peak
+    RSS, stdout size (observed by the harness), the end of the program's stderr, and a ``status``
+    with its ``reason``. Shared by raw runs and by the verdicts made from them on the host."""
 
     index: int
-    status: TestStatus
+    status: str
     exit_code: int | None = None
     signal: int | None = None
     cpu_ms: float = 0.0
@@ -43,49 +57,51 @@ class TestResult:
     stderr_tail: str = ""
     reason: str = ""
 
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
+    def facts(self) -> dict[str, Any]:
+        """The observed fields only (no status or reason)."""
+        return {f.name: getattr(self, f.name) for f in fields(RunFacts) if f.name not in ("status", "reason")}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 @dataclass(frozen=True)
-class SubmissionResult:
-    """All tests of one submission. ``tests`` holds the tests that ran (fewer than ``n_total``
-    when stopping at the first failure); ``sandbox_error`` is set when the infrastructure failed."""
+class RunResult(RunFacts):
+    """One input run once (``status``: a :data:`RunStatus`). ``stdout`` and ``value_json`` are the
+    program's own output (bytes, and the JSON text of a returned value serialised in the child)."""
 
-    tests: list[TestResult]
-    n_total: int
+    status: RunStatus
+    stdout: bytes = field(default=b"", repr=False)
+    value_json: str | None = field(default=None, repr=False)
+    clean: bool = True
+    leftovers: tuple[str, ...] = ()
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data; ``stdout`` is summarised by ``stdout_bytes`` and left out."""
+        d = asdict(self)
+        del d["stdout"]
+        d["leftovers"] = list(self.leftovers)
+        return d
+
+
+@dataclass(frozen=True)
+class SubmissionRun:
+    """Every run of one submission. ``runs`` holds the inputs that ran, in order (fewer than
+    ``n_inputs`` when the caller stopped early, a run left the worker unclean, the wall budget
+    ran out or the infrastructure failed); ``sandbox_error`` is set when the infrastructure
+    failed (the last run may then be a ``sandbox_error`` run)."""
+
+    runs: list[RunResult]
+    n_inputs: int
     backend: str = ""
     sandbox_error: str | None = None
     overhead_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_passed(self) -> int:
-        return sum(t.passed for t in self.tests)
-
-    @property
-    def pass_rate(self) -> float:
-        return self.n_passed / self.n_total if self.n_total else 0.0
-
-    @property
-    def all_passed(self) -> bool:
-        return self.n_total > 0 and self.n_passed == self.n_total
-
-    @property
-    def first_failure(self) -> TestResult | None:
-        return next((t for t in self.tests if not t.passed), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "n_total": self.n_total,
-            "n_run": len(self.tests),
-            "n_passed": self.n_passed,
-            "pass_rate": self.pass_rate,
-            "backend": self.backend,
-            "sandbox_error": self.sandbox_error,
-            "tests": [t.to_dict() for t in self.tests],
-        }
+        return {"n_inputs": self.n_inputs, "n_run": len(self.runs), "backend": self.backend,
+                "sandbox_error": self.sandbox_error, "overhead_ms": self.overhead_ms,
+                "runs": [r.to_dict() for r in self.runs]}

@@ -1,8 +1,11 @@
 """Which rewards ``rlvr score`` runs: ``--reward``, ``--config`` and ``--param`` into a :class:`ScoringPlan`.
 
+``--reward`` takes a registered name or an importable ``package.module:function`` (a plain TRL
+reward function), both built by :mod:`rlvr.rewards.build`, like ``--config`` stack files.
 Every reward gets its own output column. A preset (or a stack file) is *expanded* into its
 component rewards, each weighted by ``preset weight x component weight``; nested stacks are
-expanded recursively. Gated rewards stay one column (the gate is part of the reward).
+expanded recursively (any additive :class:`~rlvr.rewards.composite.Composite`). Gated and
+accuracy-shaped rewards stay one column (their children are part of the reward).
 
 The weighted total follows :class:`~rlvr.rewards.stack.RewardStack` (and TRL's weighted
 ``nansum``): the sum of ``weight * value`` over rewards that judged the sample; weight-0
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Component", "PlanError", "ScoringPlan", "build_plan", "parse_param"]
@@ -71,13 +75,13 @@ def parse_param(text: str) -> tuple[str, str, Any]:
 
 
 def _expand(obj: Any, weight: float, out: list[Component]) -> None:
-    entries = getattr(obj, "entries", None)
-    if entries is not None and not hasattr(obj, "judge"):  # a RewardStack (preset or stack file)
-        for entry in entries:
-            _expand(entry.reward, weight * entry.weight, out)
+    from rlvr.rewards.composite import Composite
+
+    if isinstance(obj, Composite) and obj.additive:  # a stack (preset, stack file): one column per child
+        for child, child_weight in zip(obj.children(), obj.child_weights()):
+            _expand(child, weight * child_weight, out)
         return
-    required = tuple(obj.required_columns()) if hasattr(obj, "required_columns") else ()
-    out.append(Component(obj.__name__, float(weight), obj, required))
+    out.append(Component(obj.__name__, float(weight), obj, tuple(obj.required_columns())))
 
 
 def _default_pass_metric(names: Sequence[str]) -> str:
@@ -101,8 +105,8 @@ def build_plan(
     import importlib
 
     from rlvr.rewards.base import RewardConfigError
-    from rlvr.rewards.registry import UnknownRewardError, get_reward
-    from rlvr.rewards.stack import load_stack, parse_reward_spec
+    from rlvr.rewards.build import build_stack, parse_reward_spec
+    from rlvr.rewards.registry import UnknownRewardError
 
     for module in plugins:
         try:
@@ -121,7 +125,7 @@ def build_plan(
     try:
         if config:
             try:
-                stack = load_stack(config)
+                stack = build_stack(Path(config))
             except (OSError, ValueError) as exc:
                 raise PlanError(f"--config {config}: {exc}") from None
             except RecursionError:
@@ -131,11 +135,10 @@ def build_plan(
                     raise
                 raise PlanError(f"--config {config}: invalid YAML: {exc}") from None
             _expand(stack, 1.0, components)
-        for spec in reward_specs:
+        for spec in reward_specs:  # a name, "name=weight", "package.module:function[=weight]"
             entry = parse_reward_spec(spec)
-            name = entry["name"]
-            reward = get_reward(name, **by_name.pop(name, {}))
-            _expand(reward, entry.get("weight", 1.0), components)
+            entry["params"] = by_name.pop(entry["name"], None)
+            _expand(build_stack([entry]), 1.0, components)
     except (UnknownRewardError, RewardConfigError) as exc:
         raise PlanError(str(exc)) from None
     except ImportError as exc:

@@ -1,8 +1,8 @@
 """Finding code in a completion: the answer region and its fenced code blocks (linear time).
 
-* :func:`answer_region`: the text after the last ``</think>`` when the completion has one;
-  ``None`` (no answer yet) when a ``<think>`` block was opened but never closed; otherwise the
-  whole text.
+* :func:`answer_region`: :func:`rlvr.parsing.split`'s answer region with its defaults: the text
+  after the last ``</think>`` when the completion has one; ``None`` (no answer yet) when a
+  ``<think>`` block was opened but never closed; otherwise the whole text.
 * :func:`fenced_blocks`: every triple-backtick block as ``(language, body)``. A fence opens at
   any ```` ``` ```` (also mid-line, e.g. ``<answer>```python``), its language is the first word
   of the rest of that line, and it closes at the next ```` ``` ````. Blocks of other languages
@@ -13,19 +13,16 @@
 
 from __future__ import annotations
 
+from rlvr.parsing import TagSpec, split
+
 __all__ = ["answer_region", "extract_code", "fenced_blocks"]
 
 FENCE = "```"
 
 
 def answer_region(text: str, think_tag: str = "think") -> str | None:
-    close = f"</{think_tag}>"
-    cut = text.rfind(close)
-    if cut >= 0:
-        return text[cut + len(close):]
-    if f"<{think_tag}>" in text:
-        return None
-    return text
+    """The text code is searched in (see the module docstring); ``None``: reasoning never ended."""
+    return split(text, TagSpec.from_names(think_tag, None)).region_text
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:

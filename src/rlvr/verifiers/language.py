@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rlvr.parsing import Found, TagSpec, split
 from rlvr.verifiers.language_detect import LanguageDetector
 from rlvr.verifiers.language_script import (
     AMBIGUOUS_SCRIPTS,
@@ -80,26 +81,16 @@ def extract_chain_of_thought(text: str, tag: str = "think") -> tuple[str | None,
       ``<tag>`` in the prompt): the text before ``</tag>``;
     * ``"unterminated"``: ``<tag>`` without a closing tag (generation cut off): everything after it;
     * ``"none"``: no tag at all; ``cot`` is ``None``.
+
+    The blocks are those of :func:`rlvr.parsing.split` (a prefilled first block is followed by
+    any later complete blocks too).
     """
-    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
-    first_open = text.find(open_tag)
-    first_close = text.find(close_tag)
-    if first_close >= 0 and (first_open < 0 or first_close < first_open):
-        return text[:first_close], "prefilled"
-    if first_open < 0:
-        return None, "none"
-    blocks: list[str] = []
-    pos = first_open
-    while pos >= 0:
-        start = pos + len(open_tag)
-        end = text.find(close_tag, start)
-        if end < 0:
-            if not blocks:
-                return text[start:], "unterminated"
-            break
-        blocks.append(text[start:end])
-        pos = text.find(open_tag, end + len(close_tag))
-    return "\n".join(blocks), "think"
+    found = split(text, TagSpec.from_names(tag, None))
+    return found.chain_of_thought, COT_SOURCES[found.how]
+
+
+#: ``details["cot"]`` label of each way :func:`rlvr.parsing.split` finds the reasoning.
+COT_SOURCES = {Found.CLOSED: "think", Found.PREFILLED: "prefilled", Found.UNCLOSED: "unterminated", Found.NONE: "none"}
 
 
 def _bounded(text: str, max_chars: int) -> tuple[str, bool]:

@@ -6,9 +6,12 @@ non-backtracking ``\\s*`` regex): a megabyte of repeated or unbalanced tags is s
 milliseconds, unlike the lazy ``.*?`` DOTALL regexes of the original recipes, which go
 quadratic on such input.
 
-* :class:`TagSpec` - the four tag strings of a think/answer layout (``<think>``, ``</think>``,
-  ``<answer>``, ``</answer>`` by default; any strings, e.g. Unsloth's ``<start_working_out>``
-  / ``<end_working_out>`` / ``<SOLUTION>`` / ``</SOLUTION>``).
+* :class:`~rlvr.parsing.TagSpec` (defined in :mod:`rlvr.parsing`, re-exported here) - the
+  four tag strings of a think/answer layout (``<think>``, ``</think>``, ``<answer>``,
+  ``</answer>`` by default; any strings, e.g. Unsloth's ``<start_working_out>`` /
+  ``<end_working_out>`` / ``<SOLUTION>`` / ``</SOLUTION>``). Where the reasoning and the answer
+  of a completion are, for judging its content, is :func:`rlvr.parsing.split`'s job; this
+  module only judges whether a completion follows a layout exactly.
 * :func:`parse_think_answer` - rlvr's strict ("flexible") layout: returns the think and answer
   spans, or the rule that failed and a human-readable reason.
 * :func:`matches_open_r1`, :func:`matches_gsm8k_strict`, :func:`matches_gsm8k_soft`,
@@ -25,6 +28,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+
+from rlvr.parsing import TagSpec
 
 __all__ = [
     "EMPTY_ANSWER",
@@ -57,57 +62,6 @@ EMPTY_ANSWER = "empty_answer"  #: the answer block is empty or whitespace (only 
 
 _WS = re.compile(r"\s*")  # possessive in effect: nothing follows it inside this pattern
 _HAS_WS = re.compile(r"\s")
-
-
-@dataclass(frozen=True, slots=True)
-class TagSpec:
-    """The four tag strings of a think-then-answer layout."""
-
-    think_open: str = "<think>"
-    think_close: str = "</think>"
-    answer_open: str = "<answer>"
-    answer_close: str = "</answer>"
-
-    @classmethod
-    def from_names(
-        cls,
-        think_tag: str = "think",
-        answer_tag: str = "answer",
-        *,
-        think_open: str | None = None,
-        think_close: str | None = None,
-        answer_open: str | None = None,
-        answer_close: str | None = None,
-    ) -> TagSpec:
-        """``<think_tag>``/``</think_tag>``/``<answer_tag>``/``</answer_tag>``, each replaceable
-        by an explicit string. Raises ``ValueError`` if the result is unusable (see :meth:`check`)."""
-        spec = cls(
-            think_open if think_open is not None else f"<{think_tag}>",
-            think_close if think_close is not None else f"</{think_tag}>",
-            answer_open if answer_open is not None else f"<{answer_tag}>",
-            answer_close if answer_close is not None else f"</{answer_tag}>",
-        )
-        spec.check()
-        return spec
-
-    @property
-    def tags(self) -> tuple[str, str, str, str]:
-        return (self.think_open, self.think_close, self.answer_open, self.answer_close)
-
-    def check(self) -> None:
-        """Raise ``ValueError`` when a tag is empty, or one tag contains another (counting
-        occurrences would then be ambiguous: every ``</x>`` would also count as a ``x>``)."""
-        names = ("think_open", "think_close", "answer_open", "answer_close")
-        for name, tag in zip(names, self.tags):
-            if not tag or tag.isspace():
-                raise ValueError(f"{name} must be a non-empty, non-whitespace string, got {tag!r}")
-        for i, (a_name, a) in enumerate(zip(names, self.tags)):
-            for b_name, b in list(zip(names, self.tags))[i + 1 :]:
-                if a in b or b in a:
-                    raise ValueError(
-                        f"{a_name}={a!r} and {b_name}={b!r} overlap (one contains the other); "
-                        "use four distinct tags none of which contains another"
-                    )
 
 
 @dataclass(slots=True)

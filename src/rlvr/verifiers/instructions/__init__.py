@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from rlvr.verifiers.instructions.base import BadKwargs, CannotCheck, Check, CheckContext, Kwargs
 from rlvr.verifiers.instructions.evaluate import ConstraintVerdict, check_constraints, loose_variants
-from rlvr.verifiers.instructions.gold import Constraint, GoldError, constraints_from_ground_truth, constraints_from_ifeval
+from rlvr.verifiers.instructions.gold import (
+    Constraint,
+    GoldError,
+    constraints_from_ground_truth,
+    constraints_from_ifeval,
+)
 from rlvr.verifiers.instructions.registry import UNSUPPORTED_IFBENCH, all_instructions, get_instruction
 
 __all__ = [

@@ -15,8 +15,9 @@ Anything the response can cause (a megabyte of text, broken JSON, deep nesting) 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "BadKwargs",

@@ -16,8 +16,9 @@ Each constraint yields a :class:`ConstraintVerdict` with ``status``:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 from rlvr.verifiers.instructions.base import BadKwargs, CannotCheck, CheckContext, Kwargs
 from rlvr.verifiers.instructions.gold import Constraint

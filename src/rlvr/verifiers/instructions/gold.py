@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from rlvr.verifiers.instructions.rlvr_ifeval import PREFIX as FUNC_PREFIX
 

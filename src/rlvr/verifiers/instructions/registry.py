@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from rlvr.verifiers.instructions.base import Checker, InstructionSpec
 

@@ -2,7 +2,8 @@
 
 Order of the search (the path taken is returned in :attr:`Extraction.path`):
 
-1. **Reasoning is cut off.** Only the text after the last ``</think>`` counts. A ``<think>``
+1. **Reasoning is cut off** (:func:`rlvr.parsing.split` decides where the reasoning ends and,
+   with an answer tag, finds the last answer block). Only the text after the last ``</think>`` counts. A ``<think>``
    that is never closed means the model never left its reasoning: no answer. With
    ``prefilled=True`` (chat templates that already opened ``<think>`` in the prompt) the
    completion must contain ``</think>``; without it there is no answer. A completion with no
@@ -30,17 +31,22 @@ Every scan here is linear in the text length (one regex pass, one brace stack).
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
+from functools import lru_cache
+
+from rlvr.parsing import TagSpec, split
 
 __all__ = [
     "DEFAULT_STRATEGIES",
     "Extraction",
     "answer_boxes",
     "extract_answer",
+    "extraction_tags",
+    "final_box_group",
     "find_boxed",
     "phrase_answer",
-    "text_after_reasoning",
 ]
 
 #: Extraction strategies tried in order (``last_number`` is available but never on by default).
@@ -60,6 +66,7 @@ _MATH_SPAN = r"(?:\$\$[^\n]+?\$\$|\$[^$\n]+\$|\\\([^\n]+?\\\)|\\\[[^\n]+?\\\])"
 _LEADING_SPANS = re.compile(rf"[ \t]*{_MATH_SPAN}(?:[ \t]*(?:,|;|and|or|&)?[ \t]*{_MATH_SPAN})*")
 _SENTENCE_END = re.compile(rf"{_MATH_SPAN}|[.!?](?=\s|$)|\bI hope it is correct", re.IGNORECASE)
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -84,29 +91,25 @@ class Extraction:
         return self.answer is not None
 
 
-def text_after_reasoning(text: str, think_tag: str = "think", prefilled: bool = False, *,
-                         think_open: str | None = None, think_close: str | None = None) -> tuple[str | None, str]:
-    """The text after the last ``</think>`` (``None`` plus a reason when reasoning never ended).
-    ``think_open``/``think_close`` override the tag strings (e.g. ``<end_working_out>``)."""
-    close = think_close or f"</{think_tag}>"
-    end = text.rfind(close)
-    if end >= 0:
-        return text[end + len(close):], "after_think"
-    if prefilled:
-        return None, "no_think_close"
-    if (think_open or f"<{think_tag}>") in text:
-        return None, "unclosed_think"
-    return text, "no_think"
+@lru_cache(maxsize=256)
+def extraction_tags(think_tag: str = "think", think_open: str | None = None, think_close: str | None = None,
+                    prefilled: bool = False, answer_tag: str | None = None, answer_open: str | None = None,
+                    answer_close: str | None = None) -> TagSpec:
+    """The :class:`~rlvr.parsing.TagSpec` of :func:`extract_answer`'s tag options (no answer
+    tags unless ``answer_tag`` or ``answer_open`` is set). Raises ``ValueError`` for unusable
+    tags (one containing another). An empty ``*_open``/``*_close`` string means "not set"."""
+    think_open, think_close, answer_open, answer_close = (think_open or None, think_close or None,
+                                                          answer_open or None, answer_close or None)
+    with_answer = bool(answer_tag or answer_open)
+    return TagSpec.from_names(think_tag, answer_tag if with_answer else None, think_open=think_open,
+                              think_close=think_close, answer_open=answer_open if with_answer else None,
+                              answer_close=answer_close if with_answer else None, prefilled=prefilled)
 
 
-def _last_tag_block(text: str, open_tag: str, close_tag: str) -> str | None:
-    end = text.rfind(close_tag)
-    if end < 0:
-        return None
-    start = text.rfind(open_tag, 0, end)
-    if start < 0:
-        return None
-    return text[start + len(open_tag):end]
+def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The last match of ``pattern`` in ``text`` (one linear pass, keeping only the last)."""
+    tail = deque(pattern.finditer(text), maxlen=1)
+    return tail[0] if tail else None
 
 
 def find_boxed(text: str) -> list[str]:
@@ -209,12 +212,14 @@ def extract_answer(
     """Find the final answer of ``text`` (see the module docstring for the rules and paths).
     ``*_open``/``*_close`` override the tag strings built from ``think_tag``/``answer_tag``
     (``answer_open="<SOLUTION>"`` also turns the answer-tag step on)."""
-    region, why = text_after_reasoning(text, think_tag, prefilled, think_open=think_open, think_close=think_close)
-    if region is None:
-        return Extraction(None, why)
+    spec = extraction_tags(think_tag, think_open, think_close, prefilled, answer_tag, answer_open, answer_close)
+    parts = split(text, spec)
+    region = parts.region_text
+    if region is None:  # the reasoning never ended (unclosed): no answer yet
+        return Extraction(None, "no_think_close" if prefilled else "unclosed_think")
     in_tag = False
-    if answer_tag or answer_open:
-        block = _last_tag_block(region, answer_open or f"<{answer_tag}>", answer_close or f"</{answer_tag}>")
+    if spec.answer_open is not None:
+        block = parts.answer_text
         if block is not None:
             region, in_tag = block, True
         elif require_answer_tag:
@@ -233,9 +238,7 @@ def extract_answer(
         if strategy == "boxed":
             boxes = answer_boxes(region)
             if boxes:
-                minerva = None
-                for minerva in _MINERVA.finditer(region):
-                    pass
+                minerva = _last_match(_MINERVA, region)
                 last_box_end = box_spans(region)[-1][1] if boxes else -1
                 stated = _clean_line_answer(phrase_answer(minerva.group(1)[:cap])) if minerva is not None else ""
                 if minerva is not None and minerva.start() > last_box_end and stated:
@@ -247,25 +250,19 @@ def extract_answer(
                     return Extraction(None, "too_long")
                 return accept(boxes[-1], "boxed", distinct)
         elif strategy == "gsm8k":
-            last = None
-            for last in _GSM8K.finditer(region):
-                pass
+            last = _last_match(_GSM8K, region)
             if last is not None:
                 answer = _clean_line_answer(last.group(1))
                 if _GROUPED.fullmatch(answer):
                     answer = answer.replace(",", "")
                 return accept(answer, "gsm8k")
         elif strategy == "answer_phrase":
-            last = None
-            for last in _ANSWER_PHRASE.finditer(region):
-                pass
+            last = _last_match(_ANSWER_PHRASE, region)
             stated = _clean_line_answer(phrase_answer(last.group(1)[:cap])) if last is not None else ""
             if stated:
                 return accept(stated, "answer_phrase")
         elif strategy == "last_number":
-            last = None
-            for last in _LAST_NUMBER.finditer(region):
-                pass
+            last = _last_match(_LAST_NUMBER, region)
             if last is not None:
                 return accept(last.group().replace(",", ""), "last_number")
         else:
@@ -273,6 +270,3 @@ def extract_answer(
     if in_tag:
         return accept(_clean_line_answer(region), "answer_tag")
     return Extraction(None, "not_found")
-
-
-_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")

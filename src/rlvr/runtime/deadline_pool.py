@@ -9,7 +9,7 @@ other tasks of the batch carry on.
 
 Design:
 
-* The pool starts one plain subprocess, a *template* (``python -m rlvr.verifiers.deadline_worker
+* The pool starts one plain subprocess, a *template* (``python -m rlvr.runtime.deadline_worker
   --template ...``), not a ``multiprocessing`` child: no ``__main__`` re-import (a training
   script without an ``if __name__ == "__main__"`` guard is safe), no fork of a multi-threaded
   trainer, the same behaviour under every start method. The template runs the initializer
@@ -57,8 +57,9 @@ import threading
 import time
 import weakref
 from collections import OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["DeadlinePool", "Outcome", "shared_pool"]
 
@@ -155,7 +156,7 @@ class _Template:
     """A warm process (``deadline_worker --template``) that forks workers on request: a new or
     replacement worker costs a fork (milliseconds), not an interpreter start plus imports."""
 
-    def __init__(self, pool: "DeadlinePool"):
+    def __init__(self, pool: DeadlinePool):
         self.pool = pool
         self.proc: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
@@ -164,7 +165,7 @@ class _Template:
     def _start(self) -> None:
         pool = self.pool
         ours, theirs = socket.socketpair()
-        cmd = [sys.executable, "-m", "rlvr.verifiers.deadline_worker", "--template", str(theirs.fileno()),
+        cmd = [sys.executable, "-m", "rlvr.runtime.deadline_worker", "--template", str(theirs.fileno()),
                pool.handler, pool.initializer or "", str(pool.memory_limit_mb or 0)]
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
@@ -182,7 +183,7 @@ class _Template:
             code = self.proc.wait() if self.proc is not None else None
             self.close()
             raise OSError(f"the worker template exited at start-up (exit code {code}); run `{sys.executable} -m "
-                          f"rlvr.verifiers.deadline_worker {pool.handler} {pool.initializer or ''}` to see why")
+                          f"rlvr.runtime.deadline_worker {pool.handler} {pool.initializer or ''}` to see why")
         ours.settimeout(30.0)
 
     def fork(self) -> _ForkedChild:
@@ -250,7 +251,7 @@ class _Worker:
     run_since = 0.0  #: when the current task last started or resumed running
     key: Any = None  #: affinity key of its last task (see ``DeadlinePool.run``)
 
-    def __init__(self, pool: "DeadlinePool"):
+    def __init__(self, pool: DeadlinePool):
         self.pool = pool
         self.proc: subprocess.Popen[bytes] | None = None
         self.buf = bytearray()
@@ -269,7 +270,7 @@ class _Worker:
         if pool._template is not None:
             self.proc = pool._template.fork()  # type: ignore[assignment]
         else:
-            cmd = [sys.executable, "-m", "rlvr.verifiers.deadline_worker", pool.handler, pool.initializer or "",
+            cmd = [sys.executable, "-m", "rlvr.runtime.deadline_worker", pool.handler, pool.initializer or "",
                    str(pool.memory_limit_mb or 0)]
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None,
                                          env=_worker_env(), close_fds=True, start_new_session=True)
@@ -342,7 +343,7 @@ class _Worker:
         return frames, eof
 
 
-_all_pools: "weakref.WeakSet[DeadlinePool]" = weakref.WeakSet()
+_all_pools: weakref.WeakSet[DeadlinePool] = weakref.WeakSet()
 
 
 class DeadlinePool:
@@ -750,7 +751,7 @@ class _Call:
                 self.start_failures += 1
                 if self.start_failures >= 2:
                     self.fail_rest(f"the worker process exits at start-up (exit code {code}); "
-                                   f"run `{sys.executable} -m rlvr.verifiers.deadline_worker {self.pool.handler}` "
+                                   f"run `{sys.executable} -m rlvr.runtime.deadline_worker {self.pool.handler}` "
                                    "to see why")
                 else:
                     self.launch(w)

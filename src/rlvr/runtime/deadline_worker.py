@@ -1,6 +1,6 @@
-"""Entry point of one :class:`~rlvr.verifiers.deadline_pool.DeadlinePool` worker process.
+"""Entry point of one :class:`~rlvr.runtime.deadline_pool.DeadlinePool` worker process.
 
-Run as ``python -m rlvr.verifiers.deadline_worker HANDLER [INITIALIZER] [MEMORY_MB]`` by the
+Run as ``python -m rlvr.runtime.deadline_worker HANDLER [INITIALIZER] [MEMORY_MB]`` by the
 pool (never by hand), or as ``... --template CONTROL_FD HANDLER [INITIALIZER] [MEMORY_MB]``: a
 warm template process that forks workers on request (see :func:`template_main`). Protocol on the inherited pipes: frames of a 4-byte big-endian length
 followed by a pickle. The worker first sends ``("ready", pid)``, then for each task frame
@@ -19,7 +19,8 @@ import os
 import pickle
 import struct
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _HEADER = struct.Struct(">I")
 
