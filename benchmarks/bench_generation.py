@@ -54,8 +54,9 @@ import string
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -362,10 +363,10 @@ def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype
         gen_times: list[float] = []
         fed: list[int] = []  # decoder input lengths during generation (1 per step = cache in use)
 
-        def watch_inputs(_module: Any, a: tuple, k: dict) -> None:
+        def watch_inputs(_module: Any, a: tuple, k: dict, __fed: list[int] = fed) -> None:
             ids = k.get("input_ids", a[0] if a else None)
             if ids is not None and not torch.is_grad_enabled():
-                fed.append(int(ids.shape[1]))
+                __fed.append(int(ids.shape[1]))
 
         # Not under compilation: dynamo would trace the hook and recompile each time `fed` grows. A static
         # cache is a KV cache by construction.
@@ -392,12 +393,12 @@ def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype
                     if hasattr(trainer.model, attr):
                         orig = getattr(trainer.model, attr)
 
-                        def timed(*a: Any, __orig: Callable = orig, **k: Any) -> Any:
+                        def timed(*a: Any, __orig: Callable = orig, __times: list[float] = gen_times, **k: Any) -> Any:
                             sync(device)
                             t0 = time.perf_counter()
                             out = __orig(*a, **k)
                             sync(device)
-                            gen_times.append(time.perf_counter() - t0)
+                            __times.append(time.perf_counter() - t0)
                             return out
 
                         setattr(trainer.model, attr, timed)

@@ -45,6 +45,20 @@ else
 fi
 # The same requirement again, so resolving the extras keeps the torch installed above.
 pip_install -e ".[dev,trl,lang]" "$TORCH_REQ"
+# rlvr serve (extra "serve": Starlette + uvicorn), and OpenRLHF's own reward-request code for tests/test_adapters_openrlhf.py:
+# its import surface only (--no-deps: the full install pins vllm/deepspeed/ray), plus aiohttp, which that code imports.
+pip_install -e ".[serve]" "$TORCH_REQ" && pip_install --no-deps "openrlhf==0.11.2" && pip_install "aiohttp>=3.9"
+# veRL 0.9.1 for tests/test_adapters_verl_package.py: --no-deps (its full install pins wandb/tensorboard/torchdata and an
+# older transformers) plus what its reward code imports. veRL's hydra-core/omegaconf pin antlr4-python3-runtime 4.9, which
+# breaks latex2sympy2_extended's LaTeX parsing (it needs 4.13): those go into build/verl-site, which only the veRL tests'
+# subprocess puts on its path; the rest of the "verl" extra (ray, tensordict, ...) goes in here. ~20 s.
+pip_install "ray>=2.41" "tensordict>=0.8,!=0.9.0,<=0.10.0" codetiming dill psutil "$TORCH_REQ"
+pip_install --no-deps --upgrade --target build/verl-site "verl==0.9.1" "hydra-core==1.3.8" "omegaconf==2.3.1" \
+  "antlr4-python3-runtime==4.9.3"
+# TRL version matrix for tests/test_adapters_trl_versions.py: two venvs under build/trl-venvs/ (no system site packages),
+# one with the oldest TRL rlvr claims (0.22.0) and one with the newest Unsloth allows (1.15.0); same torch as here.
+# ~3 min the first time (both built in parallel), a no-op while their requirements are unchanged.
+"$PY" tests/test_adapters_trl_versions.py --prepare
 
 echo "[setup] docker engine + sandbox image"
 bash scripts/docker_setup.sh

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+
+# tests/verl_env/ needs veRL's own environment (build/verl-site first on the path): it runs through
+# tests/test_adapters_verl_package.py in a subprocess that sets RLVR_VERL_ENV=1.
+collect_ignore = [] if os.environ.get("RLVR_VERL_ENV") == "1" else ["verl_env"]
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ import pytest
 
 from rlvr import Reward, RewardStack, Sample, Score, Status, get_reward, register
 from rlvr.adapters.trl import RewardSetupError, check_dataset_columns, check_reward_funcs, trl_reward_funcs
-from rlvr.adapters.unsloth import for_unsloth, unsloth_reward_funcs
+from rlvr.adapters.unsloth import default_none_as, for_unsloth, unsloth_reward_funcs
 
 # Real built-in rewards used throughout (registered by rlvr.rewards.format / rlvr.rewards.math).
 FORMAT, TAGS, ACCURACY = "format", "tag_count", "math_accuracy"
@@ -51,6 +51,13 @@ def _stack() -> RewardStack:
 
 
 # --------------------------------------------------------------------------- real trainers
+def _trl_has_log_hooks() -> bool:
+    """TRL >= 1.0 passes ``log_metric`` / ``log_extra`` to reward functions."""
+    from importlib import metadata
+
+    return int(metadata.version("trl").split(".")[0]) >= 1
+
+
 @pytest.fixture(scope="module")
 def trl_env():
     pytest.importorskip("trl")
@@ -114,11 +121,14 @@ def test_grpo_standard_dataset_separate_reward_funcs(trl_env, tmp_path):
         assert math.isfinite(logs[f"rewards/{name}/mean"]), name
         assert f"rewards/{name}/std" in logs
     assert "reward" in logs
-    # rlvr's own metrics went through TRL's log_metric (TRL >= 1.0)
-    assert f"rlvr/{ACCURACY}/unjudged_frac" in logs
     assert ProbeReward.calls, "the probe reward was never called"
     _assert_probe_saw(ProbeReward.calls[0], conversational=False)
-    assert callable(ProbeReward.calls[0]["kwargs"]["log_metric"])
+    if _trl_has_log_hooks():  # rlvr's own metrics went through TRL's log_metric (TRL >= 1.0)
+        assert f"rlvr/{ACCURACY}/unjudged_frac" in logs
+        assert callable(ProbeReward.calls[0]["kwargs"]["log_metric"])
+    else:  # TRL < 1.0 passes no log hooks: the rewards ran without them
+        assert "log_metric" not in ProbeReward.calls[0]["kwargs"]
+        assert not any(k.startswith("rlvr/") for k in logs)
 
 
 @pytest.mark.trl
@@ -129,8 +139,8 @@ def test_grpo_conversational_dataset_combined_stack(trl_env, tmp_path):
     ds = _dataset(trl_env, conversational=True)
     logs = _train(trl_env, trl_env["GRPOTrainer"], trl_env["GRPOConfig"], funcs, [1.0, 0.0], ds, tmp_path)
     assert math.isfinite(logs["rewards/r1_stack/mean"]) and math.isfinite(logs["rewards/_trl_probe/mean"])
-    for name in (ACCURACY, FORMAT, TAGS):  # per-member means logged by the combined stack itself
-        assert f"rlvr/r1_stack/{name}" in logs, sorted(logs)
+    for name in (ACCURACY, FORMAT, TAGS):  # per-member means logged by the combined stack itself (TRL >= 1.0)
+        assert (f"rlvr/r1_stack/{name}" in logs) == _trl_has_log_hooks(), sorted(logs)
     _assert_probe_saw(ProbeReward.calls[0], conversational=True)
 
 
@@ -138,12 +148,30 @@ def test_grpo_conversational_dataset_combined_stack(trl_env, tmp_path):
 def test_rloo_with_unsloth_style_rewards(trl_env, tmp_path):
     ProbeReward.calls.clear()
     funcs, weights = unsloth_reward_funcs([*[(e.reward, e.weight) for e in _stack().entries], "_trl_probe"])
-    assert all(f.params.none_as == 0.0 for f in funcs)
+    assert all(f.params.none_as == default_none_as() for f in funcs)  # None on TRL >= 1.6, else 0.0
     ds = _dataset(trl_env, conversational=False)
     logs = _train(trl_env, trl_env["RLOOTrainer"], trl_env["RLOOConfig"], funcs, weights, ds, tmp_path, beta=0.0)
     for name in (ACCURACY, FORMAT, TAGS, "_trl_probe"):
         assert math.isfinite(logs[f"rewards/{name}/mean"]), name
     _assert_probe_saw(ProbeReward.calls[0], conversational=False)
+
+
+def test_tiny_tokenizer_emits_only_input_ids_and_attention_mask(tmp_path):
+    """transformers 4.x's PreTrainedTokenizerFast also emits ``token_type_ids`` by default, which
+    TRL 0.22's GRPOTrainer forwards to Qwen2's forward (TypeError); the tiny tokenizer declares
+    its inputs, also after a save/load round trip (the examples' ``--smoke`` path)."""
+    pytest.importorskip("transformers")
+    from transformers import AutoTokenizer
+
+    from rlvr.testing import build_tiny_tokenizer, save_tiny_model
+
+    tok = build_tiny_tokenizer()
+    assert tok.init_kwargs["model_input_names"] == ["input_ids", "attention_mask"]
+    assert set(tok("ab")) == {"input_ids", "attention_mask"}
+    assert set(tok(["ab", "c"], padding=True)) == {"input_ids", "attention_mask"}
+    loaded = AutoTokenizer.from_pretrained(save_tiny_model(tmp_path / "tiny"))
+    assert list(loaded.model_input_names) == ["input_ids", "attention_mask"]
+    assert set(loaded("ab")) == {"input_ids", "attention_mask"}
 
 
 # --------------------------------------------------------------------------- TRL 0.22-0.24 / Unsloth call shape
@@ -179,8 +207,9 @@ class _State:
 
 
 def test_trl_0_22_call_shape_with_prefill_columns_and_no_log_hooks():
-    funcs, weights = unsloth_reward_funcs(_stack())
-    probe = for_unsloth(get_reward("_trl_probe"))
+    # what none_as="auto" resolves to on TRL 0.22-0.24 (whatever TRL this process has)
+    funcs, weights = unsloth_reward_funcs(_stack(), none_as=0.0)
+    probe = for_unsloth(get_reward("_trl_probe"), none_as=0.0)
     funcs, weights = funcs + [probe], weights + [1.0]
     # conversational prompts whose template prefills "<think>" as an assistant message
     inputs = [{"prompt": [{"role": "user", "content": q}, {"role": "assistant", "content": "<think>"}],
@@ -246,7 +275,7 @@ def test_for_unsloth_converts_none_without_touching_the_original():
     assert gated(completions=comps, solution=["x", "y"]) == [0.0, 0.0]  # format fails: otherwise=0; unreadable: 0.0
     with pytest.raises(TypeError, match="rlvr rewards"):
         for_unsloth(get_reward(FORMAT).as_async())
-    stack = for_unsloth(_stack())
+    stack = for_unsloth(_stack(), none_as=0.0)
     assert stack.none_as == 0.0 and all(e.reward.params.none_as == 0.0 for e in stack.entries)
     assert pickle.loads(pickle.dumps(stack)).names == stack.names
 

@@ -243,6 +243,14 @@ def _add_list(sub: Any) -> None:
     p.set_defaults(func=cmd_list)
 
 
+# ---------------------------------------------------------------------------- rlvr serve
+def _add_serve(sub: Any) -> None:
+    """Register ``rlvr serve`` (the server lives in :mod:`rlvr.serve`; Starlette/uvicorn load only when it runs)."""
+    from rlvr.serve.cli import register
+
+    register(sub)
+
+
 # ---------------------------------------------------------------------------- rlvr sandbox
 def _add_sandbox(sub: Any) -> None:
     """Register ``rlvr sandbox`` from :mod:`rlvr.sandbox.cli` (optional: another part of rlvr)."""
@@ -278,6 +286,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_list(sub)
     _add_score(sub)
+    _add_serve(sub)
     if _wants_sandbox(argv):
         _add_sandbox(sub)
     return parser

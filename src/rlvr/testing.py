@@ -49,6 +49,8 @@ def build_tiny_tokenizer(extra_chars: str = "") -> Any:
         eos_token="<eos>",
         bos_token="<bos>",
         additional_special_tokens=["<|im_start|>", "<|im_end|>"],
+        # transformers 4.x defaults to also emitting token_type_ids, which TRL 0.22 passes on to the model
+        model_input_names=["input_ids", "attention_mask"],
     )
     tok.chat_template = CHATML_TEMPLATE
     tok.padding_side = "left"

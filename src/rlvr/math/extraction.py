@@ -20,6 +20,8 @@ Order of the search (the path taken is returned in :attr:`Extraction.path`):
    starts with, else the rest of its sentence (up to ``.``/``!``/``?`` + space outside maths,
    "I hope it is correct", or the end of the line); see :func:`phrase_answer`.
 6. Inside an answer tag with none of the above, the whole tag content is the answer.
+   ``answer_line`` (opt-in, DAPO/Minerva style): the last line that starts with ``Answer:``
+   (``Answer: 34``); the rest of that line is the answer.
 7. ``last_number`` (opt-in only: rewarding the last number of a text is a known reward hack).
 
 An answer longer than ``max_answer_chars`` is refused (``path="too_long"``): verifying
@@ -51,13 +53,15 @@ __all__ = [
 
 #: Extraction strategies tried in order (``last_number`` is available but never on by default).
 DEFAULT_STRATEGIES: tuple[str, ...] = ("boxed", "gsm8k", "answer_phrase")
-KNOWN_STRATEGIES = frozenset({"boxed", "gsm8k", "answer_phrase", "last_number"})
+KNOWN_STRATEGIES = frozenset({"boxed", "gsm8k", "answer_phrase", "answer_line", "last_number"})
 
 _BOX_TOKEN = re.compile(r"\\(?:boxed|fbox)\s*\{|\\[{}]|[{}]")
 _GSM8K = re.compile(r"####[ \t]*([^\n]*)")
 _ANSWER_PHRASE = re.compile(
     r"(?:final\s+answer|the\s+answer)(?:\s+is)?\s*(?:[:=]|\bis\b)?[ \t]*([^\n]*)", re.IGNORECASE
 )
+# "Answer: 34" at the start of a line (DAPO-Math's answer format)
+_ANSWER_LINE = re.compile(r"^[ \t*#]*answer[ \t*]*:[ \t]*([^\n]*)", re.IGNORECASE | re.MULTILINE)
 _MINERVA = re.compile(r"final answer is[ \t]*([^\n]*)", re.IGNORECASE)
 _INNER_PHRASE = re.compile(r"[ \t*]*(?:the\s+)?(?:final\s+answer|answer)(?:\s+is)?[ \t]*(?:[:=]|\bis\b)?[ \t]*",
                            re.IGNORECASE)
@@ -261,6 +265,10 @@ def extract_answer(
             stated = _clean_line_answer(phrase_answer(last.group(1)[:cap])) if last is not None else ""
             if stated:
                 return accept(stated, "answer_phrase")
+        elif strategy == "answer_line":
+            last = _last_match(_ANSWER_LINE, region)
+            if last is not None:
+                return accept(_clean_line_answer(last.group(1)[:cap]), "answer_line")
         elif strategy == "last_number":
             last = _last_match(_LAST_NUMBER, region)
             if last is not None:

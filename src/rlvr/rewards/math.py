@@ -43,7 +43,7 @@ class MathExtractParams(RewardParams):
     answer_close: str | None = Field(None, description="Exact closing answer tag (e.g. '</SOLUTION>').")
     require_answer_tag: bool = Field(False, description="No answer-tag block means no answer (otherwise the whole text is searched).")
     strategies: list[str] = Field(["boxed", "gsm8k", "answer_phrase"],
-                                  description="Extraction strategies in order: boxed, gsm8k, answer_phrase, last_number "
+                                  description="Extraction strategies in order: boxed, gsm8k, answer_phrase, answer_line, last_number "
                                               "(last_number is a known reward hack: opt in knowingly).")
     max_answer_chars: int = Field(1000, ge=1, description="Longer answers are refused (scored as no answer).")
 
@@ -162,10 +162,11 @@ class MathAccuracyReward(_ExtractingReward):
 
         p = self.params
         for s in p.strategies:
-            if s not in ("boxed", "gsm8k", "answer_phrase", "last_number"):
+            if s not in ("boxed", "gsm8k", "answer_phrase", "answer_line", "last_number"):
                 from rlvr.rewards.base import RewardConfigError
 
-                raise RewardConfigError(f"reward {self.name!r}: unknown strategy {s!r}; known: boxed, gsm8k, answer_phrase, last_number")
+                raise RewardConfigError(f"reward {self.name!r}: unknown strategy {s!r}; known: boxed, gsm8k, answer_phrase, "
+                                        "answer_line, last_number")
         cfg = VerifyConfig(float_rounding=p.float_rounding, strict=p.strict,
                            allow_set_relation_comp=p.allow_set_relation_comp, numeric_guard=p.numeric_guard,
                            list_order_matters=p.list_order_matters, approx_decimals=p.approx_decimals)
