@@ -100,3 +100,34 @@ def test_split_query(query, prompt, expected):
     from rlvr.serve.settings import DEFAULT_END_TOKENS
 
     assert split_query(query, prompt, DEFAULT_END_TOKENS) == expected
+
+
+def test_openrlhf_single_turn_executor_end_to_end(file_executor):
+    """OpenRLHF's whole single-turn path around the reward: tokenize the prompt, generate, decode prompt +
+    response with special tokens (the tiny tokenizer ends it with ``<eos>``), call our file, fill the
+    sample's reward/scores/extra_logs. Only the vLLM engine is stood in for (it needs a GPU): it
+    answers with the token ids of a fixed response."""
+    pytest.importorskip("transformers")
+    from types import SimpleNamespace
+
+    from rlvr.testing import build_tiny_tokenizer, offline_mode
+
+    offline_mode()
+    tok = build_tiny_tokenizer()
+    prompt = "Question: what is 6*7?\nAnswer:"
+
+    class Engine:  # the vLLM engine's generate(), as OpenRLHF awaits it
+        def __init__(self, response: str):
+            self.ids = tok(text=response, add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+
+        async def generate(self, prompt_token_ids, params, multi_modal_data=None):
+            out = SimpleNamespace(token_ids=self.ids, finish_reason="stop", logprobs=None)
+            return SimpleNamespace(outputs=[out])
+
+    params = SimpleNamespace(max_tokens=64, logprobs=None)
+    for response, expected in ((" <think>6*7=42</think><answer>\\boxed{42}</answer>", 1.2),
+                               (" <think>hm</think><answer>\\boxed{41}</answer>", 0.2),
+                               (" \\boxed{" * 50, 0.0)):
+        out = asyncio.run(file_executor.execute(prompt, "42", params, 256, tok, Engine(response)))
+        assert out["reward"] == [expected] and out["scores"] == [expected], response
+        assert set(out["extra_logs"]) == {"math_accuracy", "format", "rlvr_unjudged"}

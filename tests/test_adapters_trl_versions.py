@@ -61,7 +61,7 @@ ENVS: dict[str, TrlEnv] = {
     # the newest TRL / transformers the newest Unsloth release accepts (its package metadata)
     "unsloth": TrlEnv(
         "1.15.0", "5.17.0",
-        ("datasets>=3.4.1,<5,!=4.0.*,!=4.1.0,!=4.4.*,!=4.5.0", "peft>=0.18", "accelerate>=1.0", "triton"),
+        ("datasets>=3.4.1,<5,!=4.0.*,!=4.1.0,!=4.4.*,!=4.5.0", "peft>=0.18", "accelerate>=1.0", "triton==3.9.0"),
         {"TRITON_INTERPRET": "1"},
     ),
 }

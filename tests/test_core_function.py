@@ -134,7 +134,8 @@ def test_stack_and_trl_adapters_accept_plain_functions():
     funcs, weights = trl_reward_funcs(["format=0.2", mixed_values, (ends_with_solution, 3.0)])
     assert [f.__name__ for f in funcs] == ["format", "mixed_values", "ends_with_solution"]
     assert weights == [0.2, 1.0, 3.0] and isinstance(funcs[1], FunctionReward)
-    funcs, _ = unsloth_reward_funcs([mixed_values, FunctionReward(lambda completions, **kw: [None], name="anon")])
+    funcs, _ = unsloth_reward_funcs([mixed_values, FunctionReward(lambda completions, **kw: [None], name="anon")],
+                                    none_as=0.0)  # what none_as="auto" picks on TRL < 1.6
     assert funcs[0](completions=["none", "int"]) == [0.0, 1.0]  # None -> 0.0 for Unsloth
     assert funcs[1](completions=["x"]) == [0.0]  # copied, not pickled: a lambda with a name works too
     assert mixed_values(["none"]) == [None]  # the original function is untouched

@@ -318,11 +318,14 @@ def test_sigterm_finishes_the_request_in_flight():
     result: dict = {}
 
     def call():
-        result["answer"] = post(srv.url + "/score", {"completions": ["a", "b"], "delay": [2.0, 2.0]})
+        result["answer"] = post(srv.url + "/score", {"completions": ["a", "b"], "delay": [3.0, 3.0]})
 
     thread = threading.Thread(target=call)
     thread.start()
-    time.sleep(0.7)  # the request is being scored
+    deadline = time.monotonic() + 30
+    while _metric(srv, "rlvr_serve_in_flight") < 1:  # wait until the request is being scored
+        assert time.monotonic() < deadline, "the request never reached the server"
+        time.sleep(0.05)
     srv.proc.send_signal(signal.SIGTERM)
     thread.join(30)
     assert result["answer"] == (200, result["answer"][1]) and result["answer"][1]["total"] == [1.0, 1.0]

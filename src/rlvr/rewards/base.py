@@ -74,7 +74,8 @@ class RewardParams(BaseModel):
     none_as: float | None = Field(
         default=None,
         description="Replace None ('cannot judge') by this value in the trainer-facing output. "
-        "For TRL < 1.6 and Unsloth, which count an all-None row as 0 in the group baseline.",
+        "For TRL < 1.6 (and Unsloth on it), which counts an all-None row as 0 in the group baseline; "
+        "TRL >= 1.6 leaves such rows out of the baseline (rlvr.adapters.unsloth picks this by version).",
     )
 
 

@@ -10,8 +10,8 @@ __all__ = ["DEFAULT_END_TOKENS", "ServeSettings", "default_workers"]
 
 #: end-of-sequence markers stripped from the end of an OpenRLHF ``query`` (it is decoded with
 #: ``skip_special_tokens=False``, so the response ends with the tokenizer's EOS text).
-DEFAULT_END_TOKENS: tuple[str, ...] = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "</s>",
-                                       "<｜end▁of▁sentence｜>")
+DEFAULT_END_TOKENS: tuple[str, ...] = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "</s>", "<eos>",
+                                       "<end_of_turn>", "<｜end▁of▁sentence｜>")
 
 
 def default_workers() -> int:
