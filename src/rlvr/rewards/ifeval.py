@@ -117,11 +117,9 @@ class IFEvalParams(RewardParams):
     @field_validator("detector")
     @classmethod
     def _detector(cls, value: str) -> str:
-        from rlvr.verifiers.language_detect import BACKENDS
+        from rlvr.verifiers.language_detect import check_detector_name
 
-        if value not in ("auto", "none", *BACKENDS):
-            raise ValueError(f"unknown detector {value!r}; use one of auto, none, {', '.join(BACKENDS)}")
-        return value
+        return check_detector_name(value)
 
 
 @register("ifeval")

@@ -44,7 +44,7 @@ from rlvr.verifiers.language import (
     detect_text_language,
     measure_language_consistency,
 )
-from rlvr.verifiers.language_detect import BACKENDS, LanguageDetector, get_detector
+from rlvr.verifiers.language_detect import LanguageDetector, check_detector_name, get_detector
 from rlvr.verifiers.language_script import (
     AMBIGUOUS_SCRIPTS,
     normalize_language,
@@ -127,9 +127,7 @@ class LanguageConsistencyParams(RewardParams):
     @field_validator("detector")
     @classmethod
     def _detector(cls, value: str) -> str:
-        if value not in ("auto", "none", *BACKENDS):
-            raise ValueError(f"unknown detector {value!r}; use one of auto, none, {', '.join(BACKENDS)}")
-        return value
+        return check_detector_name(value)
 
 
 @register("language_consistency")

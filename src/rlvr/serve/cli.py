@@ -26,18 +26,9 @@ examples:
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return n
-
-
 def register(sub: Any) -> None:
     """Add the ``serve`` subcommand to ``rlvr``'s subparsers."""
+    from rlvr.cli import _positive  # rlvr.cli is loaded: it is what calls register()
     from rlvr.serve.settings import default_workers
 
     p = sub.add_parser("serve", help="serve a reward stack over HTTP (TRL /score, OpenRLHF /get_reward)",

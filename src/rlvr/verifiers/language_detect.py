@@ -19,7 +19,8 @@ from typing import Protocol
 
 from rlvr.verifiers.language_script import LANGUAGE_SCRIPT
 
-__all__ = ["BACKENDS", "DetectorUnavailable", "LanguageDetector", "available_backends", "get_detector"]
+__all__ = ["BACKENDS", "DetectorUnavailable", "LanguageDetector", "available_backends", "check_detector_name",
+           "get_detector"]
 
 #: Backends in order of preference for ``detector="auto"``.
 BACKENDS = ("py3langid", "lingua")
@@ -84,6 +85,14 @@ class _Lingua:
 _FACTORIES = {"py3langid": _Py3LangId, "lingua": _Lingua}
 _cache: dict[str, LanguageDetector] = {}
 _lock = threading.Lock()
+
+
+def check_detector_name(value: str) -> str:
+    """``value`` when it names a detector setting (``auto``, ``none`` or one of :data:`BACKENDS`);
+    ``ValueError`` otherwise (the reward parameter validators' message)."""
+    if value not in ("auto", "none", *BACKENDS):
+        raise ValueError(f"unknown detector {value!r}; use one of auto, none, {', '.join(BACKENDS)}")
+    return value
 
 
 def available_backends() -> list[str]:
