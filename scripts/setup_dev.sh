@@ -46,8 +46,8 @@ fi
 # The same requirement again, so resolving the extras keeps the torch installed above.
 pip_install -e ".[dev,trl,lang]" "$TORCH_REQ"
 # rlvr serve (extra "serve": Starlette + uvicorn), and OpenRLHF's own reward-request code for tests/test_adapters_openrlhf.py:
-# its import surface only (--no-deps: the full install pins vllm/deepspeed/ray), plus aiohttp, which that code imports.
-pip_install -e ".[serve]" "$TORCH_REQ" && pip_install --no-deps "openrlhf==0.11.2" && pip_install "aiohttp>=3.9"
+# its import surface only (--no-deps: the full install pins vllm/deepspeed/ray), plus aiohttp and pylatexenc, which that code imports.
+pip_install -e ".[serve]" "$TORCH_REQ" && pip_install --no-deps "openrlhf==0.11.2" && pip_install "aiohttp>=3.9" pylatexenc
 # veRL 0.9.1 for tests/test_adapters_verl_package.py: --no-deps (its full install pins wandb/tensorboard/torchdata and an
 # older transformers) plus what its reward code imports. veRL's hydra-core/omegaconf pin antlr4-python3-runtime 4.9, which
 # breaks latex2sympy2_extended's LaTeX parsing (it needs 4.13): those go into build/verl-site, which only the veRL tests'
