@@ -96,18 +96,6 @@ def load_model(p: dict, init_from: str | None, backend: str, has_vllm: bool):
     return get_peft_model(model, lora), tokenizer
 
 
-def generation_settings(backend: str, has_vllm: bool) -> dict:
-    """The fastest generation path available; generation dominates a GRPO step."""
-    if backend == "unsloth":
-        return {}  # a fast_inference model makes Unsloth's GRPOTrainer generate with its colocated vLLM
-    if has_vllm:  # TRL's own vLLM integration, in the training process (no second GPU or server)
-        return dict(use_vllm=True, vllm_mode="colocate", vllm_gpu_memory_utilization=0.3)
-    # Plain transformers: TRL turns gradient checkpointing off while generating; keep the KV cache
-    # on explicitly (a model whose config says use_cache=False would otherwise decode quadratically).
-    # All batch_size * grad_accum completions of a step come from one batched generate() call.
-    return dict(generation_kwargs={"use_cache": True})
-
-
 # ---------------------------------------------------------------------------------------------
 # 3. Evaluation: sample a few answers per held-out prompt and score them with the `rlvr score` CLI,
 #    exactly as you would score any JSONL of completions (pass@k, per-reward means and statuses).
@@ -145,6 +133,7 @@ def train(args: argparse.Namespace, backend: str, has_vllm: bool) -> dict:
     from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOConfig, GRPOTrainer
 
+    from rlvr.generation import enable_compiled_generation, grpo_generation_kwargs
     from rlvr.layouts import load_layout
 
     p = dict(PROFILES["smoke" if args.smoke else args.profile])
@@ -190,10 +179,15 @@ def train(args: argparse.Namespace, backend: str, has_vllm: bool) -> dict:
         **{ckpt: on_gpu and backend == "trl"},  # recompute activations on GPU; Unsloth does its own
         optim="adamw_8bit" if on_gpu else "adamw_torch",
         logging_steps=1, save_steps=50, save_total_limit=2, log_completions=False,
-        **generation_settings(backend, has_vllm),
+        # Generation is ~99% of a step: colocated vLLM when installed, Unsloth's own with fast_inference,
+        # else the KV cache on (and, with --compile-generation, a compiled static cache: docs/generation.md).
+        **grpo_generation_kwargs(backend=backend, vllm=has_vllm, compile=args.compile_generation,
+                                 max_cache_len=p["max_prompt_length"] + p["max_completion_length"]),
     )
     trainer = GRPOTrainer(model=model, processing_class=tokenizer, args=config, train_dataset=Dataset.from_list(rows),
                           reward_funcs=rewards.reward_funcs)
+    if args.compile_generation and backend == "trl" and not has_vllm:
+        enable_compiled_generation(trainer)  # TRL turns transformers' compilation off by default
     checkpoints = out / "checkpoints"
     trainer.train(resume_from_checkpoint=get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None)
     model.save_pretrained(str(out / "adapter"))
@@ -224,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
                              "local: a subprocess sandbox on this host, not a security boundary")
     parser.add_argument("--init-from", default=None, help="a LoRA adapter to continue (default: a fresh one)")
     parser.add_argument("--backend", choices=["auto", "unsloth", "trl"], default="auto")
+    parser.add_argument("--compile-generation", action="store_true",
+                        help="plain transformers on a GPU: compiled static-cache decoding (opt-in, docs/generation.md)")
     parser.add_argument("--output-dir", default="runs/grpo_code")
     parser.add_argument("--report-to", default="none", help="none, tensorboard, wandb, ...")
     args = parser.parse_args(argv)

@@ -141,10 +141,14 @@ def test_rejection_sampling_keeps_verified_unique_samples(tmp_path):
 
 @pytest.mark.parametrize("name", GRPO_SCRIPTS)
 def test_generation_settings_per_backend(name):
-    settings = load_script(name).generation_settings
-    assert settings("unsloth", True) == {}  # fast_inference: Unsloth's trainer drives its own vLLM
-    assert settings("trl", True) == {"use_vllm": True, "vllm_mode": "colocate", "vllm_gpu_memory_utilization": 0.3}
-    assert settings("trl", False) == {"generation_kwargs": {"use_cache": True}}
+    from rlvr.generation import grpo_generation_kwargs as settings
+
+    assert settings(backend="unsloth", vllm=True) == {}  # fast_inference: Unsloth's trainer drives its own vLLM
+    assert settings(vllm=True) == {"use_vllm": True, "vllm_mode": "colocate", "vllm_gpu_memory_utilization": 0.3}
+    assert settings() == {"generation_kwargs": {"use_cache": True}}
+    source = (ROOT / "examples" / name).read_text(encoding="utf-8")  # each script uses them, flag included
+    assert "grpo_generation_kwargs(backend=backend, vllm=has_vllm, compile=args.compile_generation" in source
+    assert "enable_compiled_generation(trainer)" in source and '"--compile-generation"' in source
 
 
 @pytest.mark.trl
@@ -181,7 +185,9 @@ def test_generation_keeps_the_kv_cache_with_gradient_checkpointing(tmp_path):
                     reward_funcs=[get_reward_len]).train()
         return [n for n in seen if n >= 0]
 
-    settings = load_script("grpo_math.py").generation_settings("trl", False)
+    from rlvr.generation import grpo_generation_kwargs
+
+    settings = grpo_generation_kwargs(backend="trl", vllm=False)  # what the scripts pass without a flag
     assert decode_lengths(settings).count(1) >= 9  # 10 new tokens: 9 single-token cached steps
     assert decode_lengths({}).count(1) == 0        # what the setting prevents
 

@@ -131,7 +131,8 @@ def test_r1_pipeline_smoke_runs_every_stage_script(tmp_path):
 
 def test_countdown_grpo_smoke(tmp_path):
     out = tmp_path / "countdown"
-    run_example("grpo_countdown.py", "--output-dir", str(out))
+    # --compile-generation: the static-cache path of rlvr.generation (compilation itself is GPU-only)
+    run_example("grpo_countdown.py", "--output-dir", str(out), "--compile-generation")
     assert_adapter(out)
     assert_trained(out, ["countdown", "format", "thought_length_if_countdown"])
     summary = assert_evaluated(out, prompts=2, k=2, rewards=["countdown", "format"])
