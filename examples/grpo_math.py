@@ -32,6 +32,9 @@ PROFILES = {
                   eval_prompts=2, eval_samples=2),
     # One T4 (16 GB): 1.5B in 4-bit (QLoRA), fp16 (Turing has no bf16); peak ~7-8 GB in GRPO.
     # 768 completion tokens: GSM8K solutions need ~200-400, the rest is room for the <think> block.
+    # Expected on a T4, derived from H200 measurements for 16-bit weights (docs/generation.md; not measured
+    # on a T4): 42-68 s/step with TRL's defaults (6-9 h for 500 steps), 12-19 s/step with --compile-generation.
+    # 16-bit fits here too (4.6 GiB measured) and decodes faster: load_in_4bit=False if speed matters most.
     "t4": dict(model="Qwen/Qwen2.5-1.5B-Instruct", load_in_4bit=True, lora_rank=32, num_generations=4, batch_size=4,
                grad_accum=2, max_prompt_length=384, max_completion_length=768, learning_rate=5e-6, max_steps=500,
                eval_prompts=50, eval_samples=4),
