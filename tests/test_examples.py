@@ -5,7 +5,6 @@ The --smoke runs of every script are in test_examples_smoke.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -13,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _file_module import load_file_module
 
 from rlvr.layouts import load_layout
 
@@ -28,10 +28,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 def load_script(name: str):
     """Import an example script as a module (its heavy imports live inside functions)."""
-    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), EXAMPLES / name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module(EXAMPLES / name)
 
 
 @pytest.mark.parametrize("name", SCRIPTS)

@@ -12,7 +12,6 @@ Three commands (each TRL process pays its ~10-20 s import once):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -21,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _file_module import load_file_module
 
 pytestmark = [pytest.mark.trl, pytest.mark.slow]
 
@@ -110,9 +110,7 @@ def test_r1_pipeline_smoke_runs_every_stage_script(tmp_path):
     assert len(candidates) == 3 and all(len(c["completions"]) == 2 and c["solution"] for c in candidates)
     scored = read_jsonl(rs / "scored.jsonl")
     assert len(scored) == 6 and all(set(r["rewards"]) == {"math_accuracy", "format"} for r in scored)
-    spec = importlib.util.spec_from_file_location("rejection_sampling", EXAMPLES / "rejection_sampling.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_file_module(EXAMPLES / "rejection_sampling.py")
     assert read_jsonl(rs / "kept.jsonl") == module.select_verified(candidates, scored, module.ACCEPT, 2)
     assert json.loads((rs / "summary.json").read_text())["groups"]["count"] == 3
 

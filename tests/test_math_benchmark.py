@@ -7,20 +7,17 @@ for the fields); the test reads nothing outside the repository.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
+
+from _file_module import load_file_module
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "math_labelled_pairs.jsonl"
 
 
 def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_math_accuracy", REPO / "benchmarks/bench_math_accuracy.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module(REPO / "benchmarks/bench_math_accuracy.py")
 
 
 def test_labelled_data_is_inside_the_repository():

@@ -4,19 +4,16 @@ Math-Verify's tests call different, except on the documented policy rows (docs/m
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
+
+from _file_module import load_file_module
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_math_verify_suite", REPO / "benchmarks/bench_math_verify_suite.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module(REPO / "benchmarks/bench_math_verify_suite.py")
 
 
 def test_data_file_holds_the_suite():
