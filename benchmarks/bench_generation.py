@@ -34,7 +34,7 @@ s/step of a steady-state step, the generation share, peak GPU memory, and whethe
 really used the KV cache (read from the decoder's input lengths, not assumed). Settings:
 TRL's defaults; static cache + compile (``cache_implementation="static"``,
 ``generation_kwargs={"max_cache_len": ...}``, then ``trainer.generation_config.disable_compile =
-False`` and :func:`keep_one_input_grad_hook`); KV cache off; ``cache_implementation="static"``
+False`` and the hook fix of :func:`rlvr.generation.enable_compiled_generation`); KV cache off; ``cache_implementation="static"``
 alone; ``use_transformers_continuous_batching=True``.
 
 vLLM (``use_vllm=True``) and Unsloth ``fast_inference`` are not measured: neither is installed
@@ -270,30 +270,18 @@ def timed_generate_batch(model: Any, args: argparse.Namespace, prompt: torch.Ten
 # Real TRL GRPO steps
 
 
-def keep_one_input_grad_hook(model: Any) -> None:
-    """transformers' ``gradient_checkpointing_enable`` registers a new requires-grad hook on the input
-    embeddings every time it is called, and TRL calls it after every generation: the hooks pile up and
-    a compiled decoding step is recompiled at each GRPO step (then falls back to eager after
-    ``torch._dynamo.config.recompile_limit``). Registering the hook only once avoids that."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    register = base.enable_input_require_grads
-
-    def enable_once() -> None:
-        if not getattr(base, "_require_grads_hooks", None):
-            register()
-
-    base.enable_input_require_grads = enable_once
-
-
-def allow_compile(generation_config: Any, device: str) -> None:
-    """Let transformers compile the decoding step inside TRL's generate (TRL sets disable_compile=True)."""
+def allow_compile(trainer: Any, device: str) -> None:
+    """rlvr's compiled-generation switch (compilation on, one input-grad hook); on CPU also tell
+    transformers to compile there, which it does only on accelerators unless asked."""
     from transformers import CompileConfig
 
-    generation_config.disable_compile = False
-    if device == "cpu":  # transformers only auto-compiles on accelerators unless told otherwise
+    from rlvr.generation import enable_compiled_generation
+
+    enable_compiled_generation(trainer)
+    if device == "cpu":
         cfg = CompileConfig()
         cfg._compile_all_devices = True
-        generation_config.compile_config = cfg
+        trainer.generation_config.compile_config = cfg
 
 
 def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype, clock: Clock,
@@ -387,8 +375,7 @@ def bench_trl(args: argparse.Namespace, prof: dict[str, Any], dtype: torch.dtype
                 trainer = GRPOTrainer(model=model, processing_class=tok, args=cfg, train_dataset=dataset,
                                       reward_funcs=[distinct_tokens], peft_config=lora, callbacks=[timer])
                 if _key == "compile":
-                    allow_compile(trainer.generation_config, device)
-                    keep_one_input_grad_hook(trainer.model)
+                    allow_compile(trainer, device)
                 for attr in ("generate", "generate_batch"):
                     if hasattr(trainer.model, attr):
                         orig = getattr(trainer.model, attr)
