@@ -44,7 +44,7 @@ else
   pip_install "$TORCH_REQ"
 fi
 # The same requirement again, so resolving the extras keeps the torch installed above.
-pip_install -e ".[dev,trl,lang]" "$TORCH_REQ"
+pip_install -e ".[dev,trl,lang,io,ray]" "$TORCH_REQ"
 # rlvr serve (extra "serve": Starlette + uvicorn), and OpenRLHF's own reward-request code for tests/test_adapters_openrlhf.py:
 # its import surface only (--no-deps: the full install pins vllm/deepspeed/ray), plus aiohttp and pylatexenc, which that code imports.
 pip_install -e ".[serve]" "$TORCH_REQ" && pip_install --no-deps "openrlhf==0.11.2" && pip_install "aiohttp>=3.9" pylatexenc

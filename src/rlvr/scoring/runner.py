@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, TextIO
 
 from rlvr.scoring.chunk import ChunkResult, score_chunk
 from rlvr.scoring.interrupts import InterruptGuard
@@ -38,6 +38,7 @@ from rlvr.scoring.plan import ScoringPlan, plan_summary
 from rlvr.scoring.progress import Progress
 from rlvr.scoring.resume import ResumeError, ResumePoint, resume_point_of
 from rlvr.scoring.rows import InputRow, LineError, parse_line
+from rlvr.scoring.sources import ChunkReader, Source, open_source
 from rlvr.scoring.stats import RunStats
 
 __all__ = [
@@ -48,8 +49,6 @@ __all__ = [
 
 #: ``--workers auto`` uses several processes only for input files at least this large.
 AUTO_PARALLEL_BYTES = 32 * 1024 * 1024
-#: A chunk never holds more than this many bytes of input (megabyte completions).
-MAX_CHUNK_BYTES = 8 * 1024 * 1024
 #: Adaptive chunking aims at chunks taking about this long (output is flushed per chunk).
 TARGET_CHUNK_SECONDS = 0.25
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 4096
@@ -79,48 +78,6 @@ class ScoreOptions:
 
 
 # ---------------------------------------------------------------------------- reading
-class _ChunkReader:
-    """Yields ``(first_line_number, [raw lines])``; ``size`` may change between chunks.
-
-    Lines up to ``skip_through`` are skipped (``--resume``); ``check_last`` is called with
-    input line ``skip_through`` itself, and :class:`ResumeError` is raised when the input is
-    shorter than that."""
-
-    def __init__(self, stream: IO[bytes], skip_through: int, size: int,
-                 check_last: Callable[[bytes], None] | None = None):
-        self.stream = stream
-        self.skip_through = skip_through
-        self.size = size
-        self.check_last = check_last
-        self.bytes_read = 0
-
-    def __iter__(self) -> Iterator[tuple[int, list[bytes]]]:
-        number = 0
-        batch: list[bytes] = []
-        batch_bytes = 0
-        first = 1
-        skip = self.skip_through
-        for raw in self.stream:
-            number += 1
-            self.bytes_read += len(raw)
-            if number <= skip:
-                if number == skip and self.check_last is not None:
-                    self.check_last(raw)
-                continue
-            if not batch:
-                first = number
-            batch.append(raw)
-            batch_bytes += len(raw)
-            if len(batch) >= self.size or batch_bytes >= MAX_CHUNK_BYTES:
-                yield first, batch
-                batch, batch_bytes = [], 0
-        if number < skip:
-            raise ResumeError(f"the input has {number} lines, but the output already holds rows up to input line "
-                              f"{skip}: resume with the input the output was scored from")
-        if batch:
-            yield first, batch
-
-
 def _resume_check(point: ResumePoint, id_column: str) -> Callable[[bytes], None]:
     """Check that input line ``point.last_line`` is the line the last kept output row came from."""
     from rlvr.scoring.jsonl import dumps, loads
@@ -161,12 +118,9 @@ def _next_size(result: ChunkResult, fixed: int | None, current: int) -> int:
     return max(MIN_CHUNK_LINES, min(MAX_CHUNK_LINES, wanted))
 
 
-def _auto_workers(input_path: str) -> int:
-    if input_path == "-":
-        return 1
-    try:
-        size = os.path.getsize(input_path)
-    except OSError:
+def _auto_workers(source: Source) -> int:
+    size = source.total_bytes
+    if size is None:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if size < AUTO_PARALLEL_BYTES or cpus < 2:
@@ -245,21 +199,24 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
     stderr = stderr or sys.stderr
     plan = opts.plan
     names = plan.names
-    if opts.input != "-" and not Path(opts.input).is_file():
-        raise UsageError(f"input file {opts.input} does not exist (use - for stdin)")
+    try:
+        source = open_source(opts.input)
+    except FileNotFoundError:
+        raise UsageError(f"input file {opts.input} does not exist (use - for stdin)") from None
     if opts.workers is not None and opts.workers < 0:
         raise UsageError("--workers must be >= 0 (0: auto)")
     with InterruptGuard() as guard:
-        return _run(opts, plan, names, guard, stderr)
+        return _run(opts, source, plan, names, guard, stderr)
 
 
-def _run(opts: ScoreOptions, plan: ScoringPlan, names: list[str], guard: InterruptGuard, stderr: TextIO) -> int:
+def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str], guard: InterruptGuard,
+         stderr: TextIO) -> int:
     stats = RunStats(names, plan.pass_metric, plan.pass_threshold)
     out, point = _open_output(opts, names, stats)
     done_through = point.last_line if point else 0
     resumed_lines = stats.lines
-    workers = opts.workers or _auto_workers(opts.input)
-    total_bytes = None if opts.input == "-" else os.path.getsize(opts.input)
+    workers = opts.workers or _auto_workers(source)
+    total_bytes = source.total_bytes
     show = stderr.isatty() if opts.progress is None else opts.progress
     progress = Progress(stderr, total_bytes, show and not opts.quiet)
     size = opts.chunk_lines or (MIN_CHUNK_LINES * 4 if workers == 1 else 256)
@@ -269,7 +226,7 @@ def _run(opts: ScoreOptions, plan: ScoringPlan, names: list[str], guard: Interru
     interrupted = False
     failure: OutputWriteError | None = None
     worker_failure: str | None = None
-    in_stream: IO[bytes] | None = None
+    input_lines: Iterator[bytes] | None = None
 
     def consume(result: ChunkResult) -> None:
         nonlocal new_rows, done_through
@@ -285,8 +242,8 @@ def _run(opts: ScoreOptions, plan: ScoringPlan, names: list[str], guard: Interru
         progress.update(reader.bytes_read, stats.lines, new_rows, stats.malformed + stats.failed_rows)
 
     try:
-        in_stream = sys.stdin.buffer if opts.input == "-" else open(opts.input, "rb")  # noqa: SIM115 - closed below
-        reader = _ChunkReader(in_stream, done_through, size, check)
+        input_lines = source.lines()
+        reader = ChunkReader(input_lines, done_through, size, check)
         if workers <= 1:
             for first, lines in reader:
                 consume(score_chunk(plan, first, lines))
@@ -304,8 +261,8 @@ def _run(opts: ScoreOptions, plan: ScoringPlan, names: list[str], guard: Interru
     except ResumeError as exc:
         raise UsageError(str(exc)) from None
     finally:
-        if in_stream is not None and in_stream is not sys.stdin.buffer:
-            in_stream.close()
+        if input_lines is not None:
+            input_lines.close()  # type: ignore[attr-defined] - a generator: closes its file
         out.close()
     interrupted = interrupted or guard.interrupted
     seconds = time.perf_counter() - start
