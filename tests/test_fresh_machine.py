@@ -57,7 +57,7 @@ def test_setup_pins_torch_before_resolving_the_extras() -> None:
     script = (ROOT / "scripts" / "setup_dev.sh").read_text(encoding="utf-8")
     assert re.search(r'TORCH_REQ=\$\{RLVR_TORCH:-torch==\d+\.\d+\.\d+\}', script)
     first_torch = script.index('pip_install "$TORCH_REQ"')
-    extras = script.index('pip_install -e ".[dev,trl,lang]" "$TORCH_REQ"')
+    extras = script.index('pip_install -e ".[dev,trl,lang,io,ray]" "$TORCH_REQ"')
     assert first_torch < extras
 
 
