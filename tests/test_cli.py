@@ -40,6 +40,7 @@ PLUGIN_SOURCE = textwrap.dedent('''
         """Test reward: 1.0 when the stripped completion equals the solution column, else 0.0."""
 
         Params = ExactParams
+        judges_correctness = True  # group pass@k counts it (correct at 1.0)
 
         def required_columns(self):
             return (self.params.solution_column,)
@@ -210,7 +211,7 @@ def test_score_rows_groups_errors_and_exit_code(plugin_dir, tmp_path):
     assert exact["mean"] == pytest.approx(4 / 6)
     g = s["groups"]
     assert g["count"] == 1 and g["size_mean"] == 3
-    assert g["pass_metric"] == "total" and g["pass_at_k"] == 1.0 and g["pass_at_1"] == pytest.approx(2 / 3)
+    assert g["pass_metric"] == "cli_test_exact" and g["pass_at_k"] == 1.0 and g["pass_at_1"] == pytest.approx(2 / 3)
 
 
 def test_all_good_rows_exit_zero_and_summary_on_stderr(plugin_dir, tmp_path, capsys):

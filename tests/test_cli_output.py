@@ -231,7 +231,7 @@ def test_a_dying_worker_ends_the_run_with_exit_5_and_a_resumable_file(plugin_dir
 # ---------------------------------------------------------------------------- exit code table
 def test_exit_codes_are_documented_in_help_and_docs():
     codes = {value for name, value in vars(runner).items() if name.startswith("EXIT_")}
-    assert codes == {0, 1, 2, 3, 4, 5, 130, 141}
+    assert codes == {0, 1, 2, 3, 4, 5, 6, 130, 141}
     help_text = run_cli(["score", "--help"]).stdout
     docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     table = re.search(r"## Exit codes\n(.*?)\n## ", docs, re.S).group(1)  # type: ignore[union-attr]

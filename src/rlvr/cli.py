@@ -3,7 +3,8 @@
 This module only parses arguments and dispatches (``args.func(args) -> int``); the scoring
 engine lives in :mod:`rlvr.scoring`. Exit codes: 0 ok, 1 some rows failed, 2 usage or
 configuration error, 3 output in use by another run, 4 output write failed (disk full), 5 a
-worker process died, 130 interrupted, 141 stdout closed by its reader. See ``docs/cli.md``.
+worker process died, 6 input unreadable part-way, 130 interrupted, 141 stdout closed by its reader.
+See ``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             id_column=args.id_column,
             keep_columns=keep,
             details=args.details,
+            completion_column=args.completion_column,
         )
         opts = ScoreOptions(
             input=args.input,
@@ -105,6 +107,11 @@ def cmd_score(args: argparse.Namespace) -> int:
             progress=args.progress,
             chunk_lines=args.chunk_size,
             quiet=args.quiet,
+            split=args.split,
+            config_name=args.config_name,
+            limit=args.limit,
+            engine=args.engine,
+            ray=_ray_options(args),
         )
         return run_scoring(opts)
     except (PlanError, UsageError) as exc:
@@ -113,6 +120,60 @@ def cmd_score(args: argparse.Namespace) -> int:
     except OutputLocked as exc:
         print(f"rlvr score: error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+
+
+def _ray_options(args: argparse.Namespace) -> Any:
+    """``--engine ray`` knobs as :class:`rlvr.scoring.ray_engine.RayOptions` (None for the local engine)."""
+    if args.engine != "ray":
+        given = [flag for flag, value in (("--address", args.address), ("--ray-resources", args.ray_resources),
+                                          ("--ray-runtime-env", args.ray_runtime_env)) if value is not None]
+        if given:
+            from rlvr.scoring.runner import UsageError
+
+            raise UsageError(f"{', '.join(given)} only apply with --engine ray")
+        return None
+    from rlvr.scoring.ray_engine import RayOptions
+
+    return RayOptions(
+        address=args.address,
+        actor_cpus=args.ray_actor_cpus,
+        resources=args.ray_resources or {},
+        max_task_retries=args.ray_max_retries,
+        runtime_env=args.ray_runtime_env,
+    )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
+def _resources(text: str) -> dict[str, float]:
+    value = _json_object(text)
+    try:
+        out = {str(k): float(v) for k, v in value.items()}
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected {{\"NAME\": AMOUNT, ...}} with numbers, got {text!r}") from None
+    if any(v < 0 for v in out.values()):
+        raise argparse.ArgumentTypeError("resource amounts must be >= 0")
+    return out
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return x
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -173,6 +234,8 @@ exit codes:
   3    the output file is being written by another rlvr score run (nothing touched)
   4    the output could not be written (disk full, quota, I/O error); continue with --resume
   5    a worker process died (e.g. out of memory); continue with --resume
+  6    the input could not be read to the end (truncated or corrupt gzip/zstd/Parquet);
+       the rows before are written; repair the input, then continue with --resume
   130  interrupted (Ctrl-C); continue with --resume
   141  stdout was closed by its reader (e.g. | head); nothing printed
 
@@ -180,6 +243,9 @@ examples:
   rlvr score completions.jsonl --reward open_r1_math -o scored.jsonl
   rlvr score data.jsonl --reward math_accuracy=1 --reward format=0.2 --param math_accuracy.solution_column=answer
   cat data.jsonl | rlvr score - --config stack.toml > scored.jsonl
+  rlvr score data.parquet -r format -o scored.parquet --limit 1000      # Parquet in and out, first 1000 rows
+  rlvr score open-r1/OpenR1-Math-220k --split train -r math_accuracy -p math_accuracy.solution_column=answer \\
+      -o scored.jsonl --summary-json -                                  # a Hub dataset (generations = groups)
   rlvr score big.jsonl --reward format -o out.jsonl --resume       # continue an interrupted run
 """
 
@@ -187,12 +253,14 @@ examples:
 def _add_score(sub: Any) -> None:
     p = sub.add_parser(
         "score",
-        help="score a JSONL file of completions",
-        description="Score every completion of a JSONL file with registered rewards; one output row per completion.",
+        help="score a file or dataset of completions",
+        description="Score every completion of a JSONL file (or .jsonl.gz, .jsonl.zst, Parquet, a Hugging Face "
+                    "dataset) with registered rewards; one output row per completion.",
         epilog=SCORE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", help="input JSONL file, or - for stdin")
+    p.add_argument("input", help="input: a JSONL file (- for stdin), .jsonl.gz/.json.gz, .jsonl.zst, .parquet, a "
+                                 "folder saved with datasets' save_to_disk, or a load_dataset name or data folder")
     p.add_argument("-r", "--reward", action="append", metavar="NAME[=WEIGHT]",
                    help="a reward or preset from `rlvr list`, or an importable package.module:function (a plain "
                         "TRL reward function) (repeatable; weight 1 by default; presets expand into their "
@@ -201,21 +269,53 @@ def _add_score(sub: Any) -> None:
                    help="a reward stack file (.json, .toml, .yaml) as read by rlvr.rewards.build.build_stack")
     p.add_argument("-p", "--param", action="append", metavar="REWARD.KEY=VALUE",
                    help="a parameter for a --reward (repeatable); VALUE is JSON when it parses, else a string")
-    p.add_argument("-o", "--output", default="-", metavar="OUT.jsonl", help="output JSONL file (default: stdout)")
+    p.add_argument("-o", "--output", default="-", metavar="OUT.jsonl",
+                   help="output JSONL file (default: stdout); OUT.parquet writes Parquet once every row is scored "
+                        "(rows go to OUT.parquet.partial.jsonl until then)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run: verify the rows already in -o, keep the complete ones, "
                         "score the rest")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.add_argument("-j", "--workers", type=_workers, default=0, metavar="N|auto",
-                   help="worker processes (default auto: 1 below 32 MiB of input, else one per CPU up to 8)")
+                   help="worker processes (default auto: 1 below 32 MiB of input, else one per CPU up to 8); "
+                        "with --engine ray: scoring actors (default: as many as the cluster's CPUs allow)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: worker processes on this machine (default); ray: Ray actors on a Ray cluster "
+                        "or a local Ray instance (pip install 'rlvr[ray]'; see docs/scale.md)")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help="--engine ray: the cluster's GCS address (`ray start --head` prints it) or 'auto' "
+                        "(default: $RAY_ADDRESS if set, else a local Ray instance sized to --workers)")
+    p.add_argument("--ray-actor-cpus", type=_positive_float, default=1.0, metavar="N",
+                   help="--engine ray: CPUs each scoring actor reserves (default 1)")
+    p.add_argument("--ray-resources", type=_resources, metavar="JSON",
+                   help="--engine ray: custom resources each actor needs, e.g. '{\"docker\": 1}' so code_tests "
+                        "actors run on nodes started with `ray start --resources '{\"docker\": 8}'`")
+    p.add_argument("--ray-max-retries", type=int, default=3, metavar="N",
+                   help="--engine ray: how often a chunk whose actor died is retried (default 3); then exit 5")
+    p.add_argument("--ray-runtime-env", type=_json_object, metavar="JSON",
+                   help="--engine ray: Ray runtime_env for the actors, e.g. '{\"py_modules\": [\"./my_rewards\"]}' "
+                        "to ship a --plugin module to the cluster's nodes")
     p.add_argument("--chunk-size", type=_positive, metavar="LINES",
                    help="lines per chunk (default: adaptive, about 0.25 s of work; output is flushed per chunk)")
-    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON to PATH")
+    p.add_argument("--summary-json", metavar="PATH",
+                   help="also write the summary as JSON to PATH (- for stdout, when the rows go to a file)")
+    p.add_argument("--completion-column", metavar="NAME",
+                   help="the input field holding the completion(s): a string, message list or message dict is "
+                        "one completion, a list of them a group (default: completion, completions, then "
+                        "generations)")
+    p.add_argument("--limit", type=_positive, metavar="N",
+                   help="score only the first N input lines (rows); --resume with the same --limit finishes them")
+    p.add_argument("--split", metavar="NAME",
+                   help="dataset split of a Hugging Face input (load_dataset default: train; a saved DatasetDict "
+                        "needs it unless it has one split)")
+    p.add_argument("--config-name", metavar="NAME", help="load_dataset configuration (subset) name")
     p.add_argument("--pass-reward", metavar="NAME",
-                   help="what 'pass' means for pass@k over groups: a reward name or 'total' (default: the one "
-                        "reward whose name contains 'accuracy' if there is exactly one, else total)")
-    p.add_argument("--pass-threshold", type=float, default=1.0, metavar="X",
-                   help="a completion passes when the pass reward is >= X (default 1.0)")
+                   help="what 'pass' means for pass@k over groups: a reward name or 'total' (default: the "
+                        "stack's correctness rewards, e.g. math_accuracy, countdown, code_tests; several: all must "
+                        "pass; none: no pass@k)")
+    p.add_argument("--pass-threshold", type=float, default=None, metavar="X",
+                   help="a completion passes when the pass reward is >= X (default: the reward's correct value, "
+                        "e.g. 2.0 for gsm8k_xml's correctness; 1.0 for total)")
     p.add_argument("--id-column", default="id", metavar="NAME", help="input field copied to each row's id (default: id)")
     p.add_argument("--keep", action="append", metavar="COL[,COL]",
                    help="copy input fields into each row's 'columns' (also 'prompt', 'completion')")

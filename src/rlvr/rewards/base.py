@@ -106,6 +106,10 @@ class Reward:
     name: ClassVar[str] = "reward"
     description: ClassVar[str] = ""
     Params: ClassVar[type[RewardParams]] = RewardParams
+    #: True for a reward that judges whether the task is *solved* (an answer checked against a
+    #: reference, tests run, constraints verified), not form, length or style. ``rlvr score``
+    #: counts a completion as passing for group pass@k from these rewards (:meth:`correct_at`).
+    judges_correctness: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +158,16 @@ class Reward:
     def required_columns(self) -> tuple[str, ...]:
         """Dataset columns this reward needs (e.g. ``("solution",)``)."""
         return ()
+
+    def correct_at(self) -> float | None:
+        """The value at or above which a completion counts as correct, or ``None`` when this
+        reward does not judge correctness (:attr:`judges_correctness` is False).
+
+        Default: the ``correct_value`` parameter when the reward has one, else 1.0. A reward
+        whose correct value has another name or scale overrides this."""
+        if not self.judges_correctness:
+            return None
+        return float(getattr(self.params, "correct_value", 1.0))
 
     def tag_spec(self) -> TagSpec:
         """The think/answer tags this reward reads (:class:`rlvr.parsing.TagSpec`).

@@ -141,6 +141,7 @@ class CodeTestsReward(Reward):
     """Pass rate (or all-or-nothing / weighted) of the answer's code on the sample's tests."""
 
     Params = CodeTestsParams
+    judges_correctness = True  # correct at 1.0: every test passed (weighted_sum: 1.1; partial runs stay below 1)
 
     def tag_spec(self) -> TagSpec:
         return TagSpec.from_names(self.params.think_tag, None)

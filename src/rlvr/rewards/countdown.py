@@ -107,6 +107,10 @@ class CountdownReward(Reward):
 
     Params = CountdownParams
     params: CountdownParams
+    judges_correctness = True
+
+    def correct_at(self) -> float:
+        return self.params.correct_score
 
     def setup(self) -> None:
         p = self.params

@@ -128,6 +128,10 @@ class IFEvalReward(Reward):
 
     Params = IFEvalParams
     params: IFEvalParams
+    judges_correctness = True
+
+    def correct_at(self) -> float:
+        return self.params.value  # every constraint holds (strictly, or loosely in the loose modes)
 
     def setup(self) -> None:
         from rlvr.verifiers.language_detect import get_detector

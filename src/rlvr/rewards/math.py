@@ -156,6 +156,7 @@ class MathAccuracyReward(_ExtractingReward):
 
     Params = MathAccuracyParams
     params: MathAccuracyParams
+    judges_correctness = True  # correct at correct_value
 
     def setup(self) -> None:
         from rlvr.math import MathVerifier, VerifyConfig
@@ -294,6 +295,7 @@ class NumericAnswerReward(_ExtractingReward):
 
     Params = NumericAnswerParams
     params: NumericAnswerParams
+    judges_correctness = True  # correct at correct_value
 
     def required_columns(self) -> tuple[str, ...]:
         return (self.params.solution_column,)
@@ -382,6 +384,10 @@ class _UnslothNotebookReward(Reward):
 @register("unsloth_check_answer")
 class UnslothCheckAnswerReward(_UnslothNotebookReward):
     __doc__ = _CHECK_ANSWER_DOC
+    judges_correctness = True
+
+    def correct_at(self) -> float:
+        return 3.5  # "correct": 5.0 exact, 3.5 equal after stripping; the ratio credits are below
 
     def judge_against(self, sample: Sample, gold: str) -> Score:
         guess = notebook_solution(sample.text, self.params)
@@ -411,6 +417,11 @@ class UnslothCheckNumbersReward(_UnslothNotebookReward):
     ``<SOLUTION>`` (searched within the next 10 000 characters) against the reference. Values: no number -> -2.5 (``no_answer``); equal as floats (commas removed) ->
     3.5 (``correct``); different -> -1.5 (``wrong``); unparseable -> 0.0 (``wrong``).
     Source: unslothai/notebooks ``nb/Qwen3_(4B)-GRPO.ipynb``, reward ``check_numbers``."""
+
+    judges_correctness = True
+
+    def correct_at(self) -> float:
+        return 3.5
 
     def judge_against(self, sample: Sample, gold: str) -> Score:
         start = sample.text.find(self.params.solution_start)

@@ -67,6 +67,14 @@ class Gated(Composite, Reward):
     def children(self) -> tuple[Any, ...]:
         return (self.reward, self.gate)
 
+    def correct_at(self) -> float | None:
+        """The inner reward's :meth:`~rlvr.rewards.base.Reward.correct_at` when it judges
+        correctness and ``otherwise`` stays below it (then the gated value reaches it only when
+        the gate passes and the answer is correct, e.g. "accuracy counts only when the format
+        holds"); ``None`` otherwise (e.g. "length counts only when correct")."""
+        at = self.reward.correct_at()
+        return at if at is not None and self.params.otherwise < at else None
+
     def judge_batch(self, samples: list[Sample]) -> list[Score]:
         inner, gates = self.score_children(samples)
         threshold, otherwise = self.params.threshold, self.params.otherwise

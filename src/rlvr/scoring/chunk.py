@@ -21,11 +21,12 @@ from typing import Any
 
 from rlvr.score import Score, Status
 from rlvr.scoring.jsonl import dumps, dumps_many
+from rlvr.scoring.line_ranges import LineRange, read_range
 from rlvr.scoring.plan import Component, ScoringPlan
 from rlvr.scoring.rows import InputRow, parse_line
 from rlvr.scoring.stats import RunStats
 
-__all__ = ["ChunkResult", "error_record", "score_chunk"]
+__all__ = ["ChunkResult", "Job", "error_record", "job_lines_text", "score_chunk", "score_job"]
 
 
 @dataclass
@@ -38,6 +39,20 @@ class ChunkResult:
     n_bytes: int
     seconds: float
     first_line: int = 0  #: input line number of the chunk's first line
+
+
+#: A unit of work: ``(first line number, raw lines)`` or a :class:`~rlvr.scoring.line_ranges.LineRange`
+#: of a plain JSONL file (read by whoever scores it).
+Job = tuple[int, Sequence[bytes]] | LineRange
+
+
+def job_lines_text(job: Job) -> str:
+    """``"input lines A-B"`` for messages about a job."""
+    if isinstance(job, LineRange):
+        first, n = job.first_line, job.n_lines
+    else:
+        first, n = job[0], len(job[1])
+    return f"input lines {first}-{first + n - 1}"
 
 
 class _WholeBatchFailed(RuntimeError):
@@ -223,9 +238,10 @@ def score_chunk(plan: ScoringPlan, first_line: int, lines: Sequence[bytes]) -> C
         run.clear()
 
     id_column = plan.id_column
+    completion_column = plan.completion_column
     line = first_line
     for raw in lines:
-        item = parse_line(raw, line, id_column)
+        item = parse_line(raw, line, id_column, completion_column)
         line += 1
         if item is None:
             continue
@@ -246,3 +262,17 @@ def score_chunk(plan: ScoringPlan, first_line: int, lines: Sequence[bytes]) -> C
         flush()
     data = b"\n".join(parts) + b"\n" if parts else b""
     return ChunkResult(data, stats, len(lines), sum(map(len, lines)), time.perf_counter() - start, first_line)
+
+
+def score_job(plan: ScoringPlan, job: Job) -> ChunkResult:
+    """Score one :data:`Job`; a :class:`~rlvr.scoring.line_ranges.LineRange` is read here
+    (:class:`~rlvr.scoring.sources.InputReadError` when its file cannot be read or changed)."""
+    if isinstance(job, LineRange):
+        start = time.perf_counter()
+        lines = read_range(job)
+        result = score_chunk(plan, job.first_line, lines)
+        result.n_bytes = job.length
+        result.seconds = time.perf_counter() - start
+        return result
+    first, lines = job
+    return score_chunk(plan, first, lines)

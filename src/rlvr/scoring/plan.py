@@ -43,11 +43,16 @@ class ScoringPlan:
     """Everything a worker needs to score chunks (picklable)."""
 
     components: tuple[Component, ...]
-    pass_metric: str = "total"
-    pass_threshold: float = 1.0
+    #: what *passes* for group pass@k: a reward name, several names (each must reach its
+    #: threshold), ``"total"``, or ``None`` (no correctness reward: pass@k is not computed)
+    pass_metric: str | tuple[str, ...] | None = "total"
+    #: the value the pass metric must reach (one per name when ``pass_metric`` is a tuple)
+    pass_threshold: float | tuple[float, ...] = 1.0
     id_column: str = "id"
     keep_columns: tuple[str, ...] = ()
     details: bool = False
+    #: the input field holding the completion(s) (``--completion-column``); None: completion/completions/generations
+    completion_column: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -84,9 +89,37 @@ def _expand(obj: Any, weight: float, out: list[Component]) -> None:
     out.append(Component(obj.__name__, float(weight), obj, tuple(obj.required_columns())))
 
 
-def _default_pass_metric(names: Sequence[str]) -> str:
-    accuracy = [n for n in names if "accuracy" in n]
-    return accuracy[0] if len(accuracy) == 1 else "total"
+def _correct_at(reward: Any) -> float | None:
+    method = getattr(reward, "correct_at", None)  # rlvr rewards; Gated passes its inner reward's on
+    at = method() if callable(method) else None
+    return None if at is None else float(at)
+
+
+def _pass_rule(components: Sequence[Component], metric: str | None,
+               threshold: float | None) -> tuple[str | tuple[str, ...] | None, float | tuple[float, ...]]:
+    """``(pass_metric, pass_threshold)`` for the plan.
+
+    Default (no ``--pass-reward``): the stack's correctness rewards, those whose
+    ``correct_at()`` is not ``None`` (math_accuracy, numeric_answer, countdown, code_tests,
+    ifeval, the Unsloth answer checks, a Gated around one of them), each at its own correct
+    value; with several, a completion passes when every one of them says correct; with none,
+    there is no pass metric (never ``total >= 1``: a stack of format rewards would "pass"
+    wrong answers). ``threshold`` (``--pass-threshold``) replaces the correct values."""
+    if metric is None:
+        correct = [(c.name, at) for c in components if (at := _correct_at(c.reward)) is not None]
+        if not correct:
+            return None, 1.0 if threshold is None else float(threshold)
+        values = tuple(float(at if threshold is None else threshold) for _, at in correct)
+        if len(correct) == 1:
+            return correct[0][0], values[0]
+        return tuple(name for name, _ in correct), values
+    names = [c.name for c in components]
+    if metric != "total" and metric not in names:
+        raise PlanError(f"--pass-reward {metric!r} is not one of the rewards {names} (or 'total')")
+    if threshold is None:
+        at = _correct_at(components[names.index(metric)].reward) if metric != "total" else None
+        threshold = 1.0 if at is None else at
+    return metric, float(threshold)
 
 
 def build_plan(
@@ -96,10 +129,11 @@ def build_plan(
     params: Sequence[str] = (),
     plugins: Sequence[str] = (),
     pass_metric: str | None = None,
-    pass_threshold: float = 1.0,
+    pass_threshold: float | None = None,
     id_column: str = "id",
     keep_columns: Sequence[str] = (),
     details: bool = False,
+    completion_column: str | None = None,
 ) -> ScoringPlan:
     """Build the plan; every problem the user can fix raises :class:`PlanError` with the fix."""
     import importlib
@@ -155,17 +189,15 @@ def build_plan(
             f"several rewards are named {dupes} (a preset and a reward overlap?); each column needs a distinct "
             "name: use a stack file with 'alias' for the second one"
         )
-    if pass_metric is None:
-        pass_metric = _default_pass_metric(names)
-    elif pass_metric != "total" and pass_metric not in names:
-        raise PlanError(f"--pass-reward {pass_metric!r} is not one of the rewards {names} (or 'total')")
-    return ScoringPlan(tuple(components), pass_metric, float(pass_threshold), id_column, tuple(keep_columns), details)
+    rule, threshold = _pass_rule(components, pass_metric, pass_threshold)
+    return ScoringPlan(tuple(components), rule, threshold, id_column, tuple(keep_columns), details,
+                       completion_column or None)
 
 
 def plan_summary(plan: ScoringPlan) -> Mapping[str, Any]:
     """The plan as plain data (for the summary JSON)."""
     return {
         "rewards": [{"name": c.name, "weight": c.weight, "required_columns": list(c.required)} for c in plan.components],
-        "pass_metric": plan.pass_metric,
-        "pass_threshold": plan.pass_threshold,
+        "pass_metric": list(plan.pass_metric) if isinstance(plan.pass_metric, tuple) else plan.pass_metric,
+        "pass_threshold": list(plan.pass_threshold) if isinstance(plan.pass_threshold, tuple) else plan.pass_threshold,
     }

@@ -1,5 +1,6 @@
-"""``rlvr score``: read a JSONL file, score it in chunks (optionally in parallel), write rows,
-resume interrupted runs, summarise.
+"""``rlvr score``: read an input (JSONL, gzip/zstandard JSONL, Parquet, a Hugging Face dataset),
+score it in chunks (optionally in parallel), write rows (JSONL, or Parquet at the end), resume
+interrupted runs, summarise.
 
 Exit codes (also in ``rlvr score --help`` and ``docs/cli.md``):
 
@@ -13,11 +14,14 @@ Exit codes (also in ``rlvr score --help`` and ``docs/cli.md``):
   chunks up to the failure; continue with ``--resume`` once there is room;
 * ``5`` a worker process died or failed (e.g. killed for memory): the rows before its chunk
   are written; continue with ``--resume``;
+* ``6`` the input could not be read to the end (a truncated or corrupt gzip, zstandard or
+  Parquet file): the rows of every line before the damage are written; the message names the
+  last good input line; repair the input, then continue with ``--resume``;
 * ``130`` interrupted (Ctrl-C): the output holds whole chunks; continue with ``--resume``;
 * ``141`` stdout was closed by its reader (``rlvr score ... | head``), the usual code of a
   command stopped by SIGPIPE; nothing is printed.
 
-An interrupt, a write error and a worker failure print exactly one line on stderr.
+An interrupt, a write error, a worker failure and an unreadable input print exactly one line on stderr.
 """
 
 from __future__ import annotations
@@ -31,19 +35,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from rlvr.scoring.chunk import ChunkResult, score_chunk
+from rlvr.scoring.chunk import ChunkResult, score_job
 from rlvr.scoring.interrupts import InterruptGuard
 from rlvr.scoring.output import Output, OutputLocked, OutputWriteError, open_output_fd
+from rlvr.scoring.parquet_output import check_parquet_output, is_parquet_path, rows_path
 from rlvr.scoring.plan import ScoringPlan, plan_summary
 from rlvr.scoring.progress import Progress
 from rlvr.scoring.resume import ResumeError, ResumePoint, resume_point_of
 from rlvr.scoring.rows import InputRow, LineError, parse_line
-from rlvr.scoring.sources import ChunkReader, Source, open_source
+from rlvr.scoring.sources import ChunkReader, InputError, InputReadError, Source, check_columns, open_source
 from rlvr.scoring.stats import RunStats
 
 __all__ = [
     "AUTO_PARALLEL_BYTES", "EXIT_BROKEN_PIPE", "EXIT_FAILED_ROWS", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK",
-    "EXIT_USAGE", "EXIT_WORKER_FAILED", "EXIT_WRITE_FAILED", "OutputLocked", "ScoreOptions", "UsageError",
+    "EXIT_INPUT_FAILED", "EXIT_USAGE", "EXIT_WORKER_FAILED", "EXIT_WRITE_FAILED", "OutputLocked",
+    "ScoreOptions", "UsageError",
     "run_scoring",
 ]
 
@@ -55,6 +61,7 @@ MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 4096
 
 EXIT_OK, EXIT_FAILED_ROWS, EXIT_USAGE = 0, 1, 2
 EXIT_LOCKED, EXIT_WRITE_FAILED, EXIT_WORKER_FAILED = 3, 4, 5
+EXIT_INPUT_FAILED = 6
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
@@ -75,17 +82,23 @@ class ScoreOptions:
     chunk_lines: int | None = None  #: fixed lines per chunk; None: adaptive
     quiet: bool = False
     extra_summary: dict[str, Any] = field(default_factory=dict)
+    split: str | None = None  #: --split (Hugging Face datasets)
+    config_name: str | None = None  #: --config-name (load_dataset)
+    limit: int | None = None  #: --limit: only the first N input lines
+    engine: str = "local"  #: "local" (worker processes) or "ray" (a Ray cluster, see rlvr.scoring.ray_engine)
+    ray: Any = None  #: rlvr.scoring.ray_engine.RayOptions for engine "ray" (None: defaults)
 
 
 # ---------------------------------------------------------------------------- reading
-def _resume_check(point: ResumePoint, id_column: str) -> Callable[[bytes], None]:
+def _resume_check(point: ResumePoint, id_column: str, completion_column: str | None = None) -> Callable[[bytes], None]:
     """Check that input line ``point.last_line`` is the line the last kept output row came from."""
     from rlvr.scoring.jsonl import dumps, loads
 
     last = point.records[-1]
+    last_line = point.last_line  # only these two are captured: the Ray engine pickles the check
 
     def check(raw: bytes) -> None:
-        item = parse_line(raw, point.last_line, id_column)
+        item = parse_line(raw, last_line, id_column, completion_column)
         if item is None:
             problem = "is blank"
         elif isinstance(item, LineError) != ("error" in last):
@@ -97,7 +110,7 @@ def _resume_check(point: ResumePoint, id_column: str) -> Callable[[bytes], None]
             problem = f"has id {_short_repr(item.row_id)}, its output rows have id {_short_repr(last.get('id'))}"
         else:
             return
-        raise ResumeError(f"input line {point.last_line} {problem}: the output was scored from another input; "
+        raise ResumeError(f"input line {last_line} {problem}: the output was scored from another input; "
                           "resume with that input, or score into a new file")
 
     return check
@@ -199,33 +212,73 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
     stderr = stderr or sys.stderr
     plan = opts.plan
     names = plan.names
+    if opts.summary_json == "-" and opts.output == "-":
+        raise UsageError("--summary-json - needs the rows in a file (-o OUT.jsonl): both would go to stdout")
+    if is_parquet_path(opts.output):
+        try:
+            check_parquet_output(opts.output, plan, resume=opts.resume, overwrite=opts.overwrite, input_path=opts.input)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     try:
-        source = open_source(opts.input)
+        source = open_source(opts.input, split=opts.split, config_name=opts.config_name, limit=opts.limit)
+        check_columns(source, plan.completion_column)
     except FileNotFoundError:
         raise UsageError(f"input file {opts.input} does not exist (use - for stdin)") from None
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
     if opts.workers is not None and opts.workers < 0:
         raise UsageError("--workers must be >= 0 (0: auto)")
+    if opts.engine not in ("local", "ray"):
+        raise UsageError(f"--engine must be 'local' or 'ray', not {opts.engine!r}")
+    if opts.engine == "ray":
+        return _run_on_ray(opts, source, plan, names, stderr)
     with InterruptGuard() as guard:
         return _run(opts, source, plan, names, guard, stderr)
 
 
+def _run_on_ray(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str], stderr: TextIO) -> int:
+    """Connect to Ray (before the output is touched: an unreachable cluster scores nothing), then run."""
+    import dataclasses
+
+    from rlvr.scoring.ray_engine import RayOptions, RayUsageError, connect, spool_stdin
+
+    ray_opts = opts.ray or RayOptions()
+    ray_opts = dataclasses.replace(ray_opts, actors=opts.workers or ray_opts.actors)
+    try:
+        session = connect(ray_opts)
+    except RayUsageError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        if not source.reopenable:  # stdin: Ray's read task reopens the input, so copy it to a file first
+            source, folder = spool_stdin(source)
+            session.temp_paths.append(folder)
+        opts = dataclasses.replace(opts, extra_summary={**opts.extra_summary, **session.summary()})
+        with InterruptGuard() as guard:
+            return _run(opts, source, plan, names, guard, stderr, session)
+    finally:
+        session.close()
+
+
 def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str], guard: InterruptGuard,
-         stderr: TextIO) -> int:
+         stderr: TextIO, session: Any = None) -> int:
     stats = RunStats(names, plan.pass_metric, plan.pass_threshold)
-    out, point = _open_output(opts, names, stats)
+    parquet = is_parquet_path(opts.output)  # rows go to a JSONL side file, converted at the end
+    rows_file = rows_path(opts.output) if parquet else opts.output
+    out, point = _open_output(_with_output(opts, rows_file) if parquet else opts, names, stats)
     done_through = point.last_line if point else 0
     resumed_lines = stats.lines
-    workers = opts.workers or _auto_workers(source)
+    workers = session.actors if session is not None else opts.workers or _auto_workers(source)
     total_bytes = source.total_bytes
     show = stderr.isatty() if opts.progress is None else opts.progress
     progress = Progress(stderr, total_bytes, show and not opts.quiet)
     size = opts.chunk_lines or (MIN_CHUNK_LINES * 4 if workers == 1 else 256)
-    check = _resume_check(point, plan.id_column) if point and point.records else None
+    check = _resume_check(point, plan.id_column, plan.completion_column) if point and point.records else None
     new_rows = 0
     start = time.perf_counter()
     interrupted = False
     failure: OutputWriteError | None = None
     worker_failure: str | None = None
+    read_error: InputReadError | None = None
     input_lines: Iterator[bytes] | None = None
 
     def consume(result: ChunkResult) -> None:
@@ -243,10 +296,19 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
 
     try:
         input_lines = source.lines()
-        reader = ChunkReader(input_lines, done_through, size, check)
-        if workers <= 1:
-            for first, lines in reader:
-                consume(score_chunk(plan, first, lines))
+        reader = ChunkReader(input_lines, done_through, size, check, defer_errors=True)
+        if session is None and hasattr(source, "line_ranges"):  # a plain JSONL file: workers read their own lines
+            reader = source.line_ranges(done_through, size, check, workers=workers)
+        if session is not None:  # --engine ray
+            from rlvr.scoring.ray_engine import RayEngineFailed, run_ray
+
+            try:
+                run_ray(plan, source, reader, consume, session, lambda: guard.interrupted, opts.chunk_lines)
+            except RayEngineFailed as exc:
+                worker_failure = str(exc)
+        elif workers <= 1:
+            for job in reader:
+                consume(score_job(plan, job))
         else:
             from rlvr.scoring.workers import WorkerFailed, run_parallel
 
@@ -254,6 +316,16 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
                 run_parallel(plan, reader, workers, consume, guard.deferred)
             except WorkerFailed as exc:
                 worker_failure = str(exc)
+        read_error = getattr(reader, "error", None)  # the input ended early: rows before it are written
+        if parquet and read_error is None and worker_failure is None and not guard.interrupted:
+            from rlvr.scoring.parquet_output import write_parquet
+
+            try:
+                write_parquet(rows_file, opts.output, plan)
+            except OSError as exc:
+                raise OutputWriteError(opts.output, exc) from None
+    except InputReadError as exc:  # an engine that raises it instead of keeping it on the reader
+        read_error = exc
     except KeyboardInterrupt:
         interrupted = True
     except OutputWriteError as exc:
@@ -286,9 +358,9 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
     if opts.output == "-":
         where = f"stdout got every row up to input line {done_through}"
     elif done_through:
-        where = f"{opts.output} holds every row up to input line {done_through}; continue with --resume"
+        where = f"{rows_file} holds every row up to input line {done_through}; continue with --resume"
     else:
-        where = f"{opts.output} holds no rows yet; run again (--resume works too)"
+        where = f"{rows_file} holds no rows yet; run again (--resume works too)"
     code = EXIT_FAILED_ROWS if stats.any_failed else EXIT_OK
     if failure is not None:
         summary["error"] = str(failure)
@@ -301,12 +373,23 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
         if rest.strip():  # a reward or rlvr bug: its traceback, for the report
             print(rest.rstrip(), file=stderr)
         code = EXIT_WORKER_FAILED
+    elif read_error is not None:
+        summary["error"] = str(read_error)
+        print(f"rlvr score: error: {read_error}; {where}", file=stderr)
+        code = EXIT_INPUT_FAILED
     elif interrupted:
         print(f"rlvr score: interrupted; {where}", file=stderr)
         code = EXIT_INTERRUPTED
     elif not opts.quiet:
         print(stats.format_text(plan.weights, seconds, workers, new_rows, resumed_lines), file=stderr)
-    if opts.summary_json:
+    if opts.summary_json == "-":  # rows went to a file (checked before the run)
+        try:
+            sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            _silence_stdout()  # `... --summary-json - | head`: say nothing
+            return EXIT_BROKEN_PIPE
+    elif opts.summary_json:
         try:
             with open(opts.summary_json, "w", encoding="utf-8") as f:
                 json.dump(summary, f, indent=2, default=str)
@@ -318,6 +401,12 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
 
                 return EXIT_WRITE_FAILED if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) else EXIT_USAGE
     return code
+
+
+def _with_output(opts: ScoreOptions, output: str) -> ScoreOptions:
+    import dataclasses
+
+    return dataclasses.replace(opts, output=output)
 
 
 def _silence_stdout() -> None:

@@ -12,8 +12,11 @@ Per group (rows given as ``completions``; a group of ``k`` completions for one p
 * ``zero_variance``: groups whose totals are all equal (GRPO advantages are all 0: no
   learning signal), and ``mean_std``: the mean within-group standard deviation of the total.
 
-A completion *passes* when its pass metric (``total`` or one reward, see ``--pass-reward``)
-is not ``None`` and is ``>= threshold``.
+A completion *passes* when its pass metric is not ``None`` and is ``>= threshold``. The pass
+metric is, by default, the stack's correctness reward at its own correct value (several: each
+must pass; see :func:`rlvr.scoring.plan.build_plan`), or what ``--pass-reward`` names (one
+reward or ``total``). Without one (``pass_metric=None``: no reward of the stack judges
+correctness) ``pass@k``/``pass@1`` are ``None``; the other group figures are still computed.
 
 A row *fails* (exit code 1) when its line is malformed or any reward gave it status
 ``error`` (a reward raised) or ``invalid_input`` (unreadable completion, missing column).
@@ -35,10 +38,20 @@ _MAX_EXAMPLES = 5
 class RunStats:
     """Counters for one run; chunks are scored into their own ``RunStats`` and merged."""
 
-    def __init__(self, names: Sequence[str], pass_metric: str = "total", pass_threshold: float = 1.0):
+    def __init__(self, names: Sequence[str], pass_metric: str | Sequence[str] | None = "total",
+                 pass_threshold: float | Sequence[float] = 1.0):
         self.names = list(names)
         self.pass_metric = pass_metric
         self.pass_threshold = pass_threshold
+        if pass_metric is None or pass_metric == "total":
+            self._pass_rule: list[tuple[str, float]] = []
+        else:
+            metrics = [pass_metric] if isinstance(pass_metric, str) else list(pass_metric)
+            thresholds = ([float(pass_threshold)] * len(metrics) if isinstance(pass_threshold, (int, float))
+                          else [float(t) for t in pass_threshold])
+            if len(thresholds) != len(metrics):
+                raise ValueError(f"pass_threshold {pass_threshold!r} does not match pass_metric {pass_metric!r}")
+            self._pass_rule = list(zip(metrics, thresholds))
         self.lines = 0
         self.rows = 0
         self.malformed = 0
@@ -94,13 +107,12 @@ class RunStats:
         k = len(records)
         if not k:
             return
-        metric, threshold = self.pass_metric, self.pass_threshold
         totals = [r["total"] for r in records]
-        if metric == "total":
-            measured = totals
+        if self.pass_metric == "total":
+            threshold = float(self.pass_threshold)  # type: ignore[arg-type]
+            passes = sum(1 for t in totals if t is not None and t >= threshold)
         else:
-            measured = [(r["rewards"].get(metric) or {}).get("value") for r in records]
-        passes = sum(1 for m in measured if m is not None and m >= threshold)
+            passes = sum(1 for r in records if self._passes(r["rewards"]))
         self.groups += 1
         self.group_members += k
         self.group_min = k if self.groups == 1 else min(self.group_min, k)
@@ -117,6 +129,15 @@ class RunStats:
                 self.zero_variance += 1
         else:  # some totals unjudged: the group's spread is unknown, count it as no signal
             self.zero_variance += 1
+
+    def _passes(self, rewards: dict[str, Any]) -> bool:
+        if not self._pass_rule:
+            return False
+        for name, threshold in self._pass_rule:
+            value = (rewards.get(name) or {}).get("value")
+            if value is None or value < threshold:
+                return False
+        return True
 
     def add_line(self, records: list[dict[str, Any]], is_group: bool) -> None:
         """Fold in the output rows of one input line (one row, or a whole group), as read back."""
@@ -209,15 +230,25 @@ class RunStats:
                 "size_mean": self.group_members / g,
                 "size_min": self.group_min,
                 "size_max": self.group_max,
-                "pass_metric": self.pass_metric,
-                "pass_threshold": self.pass_threshold,
+                "pass_metric": list(self.pass_metric) if isinstance(self.pass_metric, tuple) else self.pass_metric,
+                "pass_threshold": (list(self.pass_threshold) if isinstance(self.pass_threshold, tuple)
+                                   else self.pass_threshold),
                 "mean_total": self.group_mean_sum / g,
-                "pass_at_k": self.groups_passed / g,
-                "pass_at_1": self.pass_rate_sum / g,
+                "pass_at_k": None if self.pass_metric is None else self.groups_passed / g,
+                "pass_at_1": None if self.pass_metric is None else self.pass_rate_sum / g,
                 "zero_variance": self.zero_variance,
                 "mean_std": self.std_sum / g,
             }
         return out
+
+    def _pass_text(self, g: dict[str, Any]) -> str:
+        if self.pass_metric is None:
+            return "pass@k -, pass@1 - (no reward of the stack judges correctness; name one with --pass-reward)"
+        if self.pass_metric == "total":
+            rule = f"total >= {float(self.pass_threshold):g}"  # type: ignore[arg-type]
+        else:
+            rule = " and ".join(f"{name} >= {threshold:g}" for name, threshold in self._pass_rule)
+        return f"pass@k {g['pass_at_k']:.3f}, pass@1 {g['pass_at_1']:.3f} (pass: {rule})"
 
     def format_text(self, weights: dict[str, float], seconds: float, workers: int, new_rows: int | None = None,
                     resumed_lines: int = 0) -> str:
@@ -244,8 +275,7 @@ class RunStats:
             lines.append(
                 f"  groups: {g['count']:,} (size {g['size_min']}-{g['size_max']}, mean {g['size_mean']:.1f}); "
                 f"mean total per group {g['mean_total']:.4f}; "
-                f"pass@k {g['pass_at_k']:.3f}, pass@1 {g['pass_at_1']:.3f} "
-                f"(pass: {g['pass_metric']} >= {g['pass_threshold']:g}); "
+                f"{self._pass_text(g)}; "
                 f"zero-variance groups {g['zero_variance']:,}, mean within-group std {g['mean_std']:.4f}"
             )
         if self.malformed or self.failed_rows:

@@ -15,6 +15,11 @@ sentinels only, so stopping is: SIGKILL every worker, reap it, done (millisecond
   :class:`WorkerFailed` naming the input lines it held, once every chunk before those lines
   is consumed (so the output holds every row up to them).
 * A worker exits by itself when its pipe closes (the parent exited or was killed).
+* Workers are started one at a time as the first jobs are handed out (each gets its job right
+  after its fork), so scoring starts while later workers are still being forked.
+* The parent's share stays small: for a plain JSONL file a job is a
+  :class:`~rlvr.scoring.line_ranges.LineRange` (a few numbers; the worker reads the lines
+  itself), and a result is the chunk's output bytes plus its :class:`RunStats` counters.
 """
 
 from __future__ import annotations
@@ -26,12 +31,11 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from rlvr.scoring.chunk import ChunkResult, score_chunk
+from rlvr.scoring.chunk import ChunkResult, Job, job_lines_text, score_job
 from rlvr.scoring.plan import ScoringPlan
+from rlvr.scoring.sources import InputReadError
 
 __all__ = ["WorkerFailed", "run_parallel"]
-
-Job = tuple[int, list[bytes]]  #: (first line number, raw lines)
 
 
 class WorkerFailed(RuntimeError):
@@ -54,9 +58,10 @@ def _worker_main(plan: ScoringPlan, conn: Any, close_fds: list[int]) -> None:
             break
         if job is None:
             break
-        first, lines = job
         try:
-            reply: tuple[str, Any] = ("ok", score_chunk(plan, first, lines))
+            reply: tuple[str, Any] = ("ok", score_job(plan, job))
+        except InputReadError as exc:  # the input file could not be read: the parent raises it in order
+            reply = ("input", exc)
         except BaseException:  # noqa: BLE001 - reported to the parent, which stops the run
             reply = ("error", traceback.format_exc(limit=20))
         try:
@@ -98,19 +103,18 @@ class _Worker:
             pass
 
 
-def _lines_of(job: Job) -> str:
-    first, lines = job
-    return f"input lines {first}-{first + len(lines) - 1}"
-
-
 def run_parallel(plan: ScoringPlan, jobs: Iterable[Job], workers: int, consume: Callable[[ChunkResult], None],
                  start_guard: Callable[[], Any] | None = None) -> None:
     """Score ``jobs`` in ``workers`` processes; ``consume`` gets every result in input order.
 
     At most ``2 * workers`` chunks are in flight or waiting to be consumed, so memory stays
     bounded on huge inputs. Any exception (``KeyboardInterrupt`` included) kills the workers
-    before it propagates. ``start_guard``, when given, returns a context manager held while
-    a worker process is being started (used to defer a Ctrl-C until the fork is done).
+    before it propagates. A worker that died or raised ends the run with :class:`WorkerFailed`,
+    one that could not read its input range with that
+    :class:`~rlvr.scoring.sources.InputReadError`, each once every chunk before it is
+    consumed. ``start_guard``, when given, returns a context manager held while a worker
+    process is being started (used to defer a Ctrl-C until the fork is done). Workers are
+    started as jobs arrive, so a short input never forks more of them than it has chunks.
     """
     import contextlib
     import multiprocessing as mp
@@ -119,32 +123,37 @@ def run_parallel(plan: ScoringPlan, jobs: Iterable[Job], workers: int, consume: 
     fork = "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if fork else "spawn")
     pool: list[_Worker] = []
+
+    def start_worker() -> _Worker:
+        with start_guard() if start_guard else contextlib.nullcontext():
+            worker = _Worker(ctx, plan, [w.conn.fileno() for w in pool], fork, f"rlvr-score-{len(pool)}")
+        pool.append(worker)
+        return worker
+
     try:
-        for i in range(workers):
-            with start_guard() if start_guard else contextlib.nullcontext():
-                pool.append(_Worker(ctx, plan, [w.conn.fileno() for w in pool], fork, f"rlvr-score-{i}"))
-        idle = collections.deque(pool)
+        idle: collections.deque[_Worker] = collections.deque()
         job_iter = iter(jobs)
         exhausted = False
         next_seq = 0  # next sequence number to hand out
         next_done = 0  # next sequence number to consume
         results: dict[int, ChunkResult] = {}
         busy: dict[Any, _Worker] = {}
-        failed: tuple[int, str] | None = None  # the first chunk that failed: written up to it, then raised
+        failed: tuple[int, str | InputReadError] | None = None  # the first chunk that failed: written up to it
 
-        def fail(seq: int, message: str) -> None:
+        def fail(seq: int, message: str | InputReadError) -> None:
             nonlocal failed
             if failed is None or seq < failed[0]:
                 failed = (seq, message)
 
         while True:
-            while failed is None and idle and not exhausted and next_seq - next_done < 2 * workers:
+            while (failed is None and (idle or len(pool) < workers) and not exhausted
+                   and next_seq - next_done < 2 * workers):
                 try:
                     job = next(job_iter)
                 except StopIteration:
                     exhausted = True
                     break
-                worker = idle.popleft()
+                worker = idle.popleft() if idle else start_worker()
                 worker.job = (next_seq, job)
                 next_seq += 1
                 try:
@@ -152,11 +161,11 @@ def run_parallel(plan: ScoringPlan, jobs: Iterable[Job], workers: int, consume: 
                 except OSError:  # it died while idle
                     worker.proc.join(1)
                     fail(next_seq - 1, f"a worker process died (exit code {worker.proc.exitcode}) before scoring "
-                                       f"{_lines_of(job)}")
+                                       f"{job_lines_text(job)}")
                     continue
                 busy[worker.conn] = worker
             if failed is not None and next_done >= failed[0]:  # every chunk before the failed one is written
-                raise WorkerFailed(failed[1])
+                raise failed[1] if isinstance(failed[1], InputReadError) else WorkerFailed(failed[1])
             if failed is not None:  # only the chunks before the failed one still matter
                 busy = {c: w for c, w in busy.items() if w.job[0] < failed[0]}  # type: ignore[index]
             if not busy:  # nothing in flight: every job was handed out and consumed
@@ -173,10 +182,13 @@ def run_parallel(plan: ScoringPlan, jobs: Iterable[Job], workers: int, consume: 
                 except (EOFError, OSError):
                     worker.proc.join(1)
                     fail(seq, f"a worker process died (exit code {worker.proc.exitcode}) while scoring "
-                              f"{_lines_of(job)}")
+                              f"{job_lines_text(job)}")
+                    continue
+                if status == "input":
+                    fail(seq, payload)
                     continue
                 if status != "ok":
-                    fail(seq, f"a worker failed while scoring {_lines_of(job)}:\n{payload}")
+                    fail(seq, f"a worker failed while scoring {job_lines_text(job)}:\n{payload}")
                     continue
                 worker.job = None
                 idle.append(worker)

@@ -1,0 +1,577 @@
+"""The Ray engine of ``rlvr score`` (``--engine ray``): the same chunks, scored by a pool of Ray actors.
+
+Only *where* chunks are scored changes; the runner still writes, resumes, summarises and
+reports exactly as with local worker processes (:func:`run_ray` takes the runner's
+``consume`` callback and hands it every :class:`~rlvr.scoring.chunk.ChunkResult` in input
+order), so the output is byte-identical to ``--engine local``.
+
+The pipeline is one Ray Data dataset:
+
+* **read**: one read task (a custom :class:`ray.data.Datasource`) pinned to the driver's node,
+  so a local input file works on a remote cluster. It runs the runner's
+  :class:`~rlvr.scoring.sources.ChunkReader` (``--resume`` skip and check included) and
+  yields one block per chunk. The chunk size adapts as with the local engine: the driver
+  writes the wanted size to a small file the read task (same node) reads before each chunk.
+* **score**: ``map_batches`` over a fixed pool of actors (``--workers``), one chunk per call.
+  Each actor unpickles the scoring plan once, so its reward stack (the math worker pool,
+  the Docker sandbox pool) stays warm for the whole run.
+* **collect**: the driver iterates the results with ``preserve_order`` and calls ``consume``.
+
+Fault tolerance: actors are restarted without limit (a node lost, an actor killed) and a
+chunk whose actor died is retried up to ``max_task_retries`` times (default 3), so no row
+is lost or duplicated; a chunk that kills its actor every time (a hostile row eating all
+memory) ends the run with :class:`RayEngineFailed` (exit 5, rows before it written).
+
+Ray is imported only here, and only when ``--engine ray`` runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rlvr.scoring.chunk import ChunkResult, score_chunk
+from rlvr.scoring.plan import ScoringPlan
+from rlvr.scoring.resume import ResumeError
+from rlvr.scoring.sources import ChunkReader, InputReadError, JsonlSource, Source
+
+__all__ = [
+    "ACTOR_CLASS_NAME", "RayEngineFailed", "RayOptions", "RaySession", "RayUsageError", "connect", "run_ray",
+]
+
+#: the scoring actors' class; their process title is ``ray::...RlvrChunkScorer...``
+ACTOR_CLASS_NAME = "RlvrChunkScorer"
+#: object store of a local instance the engine starts (chunks are at most 8 MiB of input)
+LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
+#: adaptive chunking (without --chunk-size): chunks of about this long, within these line counts
+TARGET_CHUNK_SECONDS = 0.5
+MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 16384
+#: seconds to wait for a TCP connection to the cluster address before giving up
+CONNECT_TIMEOUT_S = 3.0
+_DEFAULT_GCS_PORT = 6379
+_DEFAULT_CLIENT_PORT = 10001
+
+
+class RayUsageError(ValueError):
+    """Bad Ray options or an unreachable address (the runner reports it as a usage error, exit 2)."""
+
+
+class RayEngineFailed(RuntimeError):
+    """The cluster could not finish a chunk (actor retries exhausted, cluster lost): exit 5."""
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """How ``--engine ray`` reaches and uses a cluster.
+
+    ``address``: ``HOST:PORT`` of a running cluster's GCS (``ray start --head`` prints it), or
+    ``auto``; ``None`` uses ``RAY_ADDRESS`` when set, else starts a local instance sized to
+    ``actors`` (stopped when the run ends, also when the driver is killed). ``actors``: the
+    number of scoring actors (``--workers``); ``None`` or 0: as many as the cluster's CPUs
+    (and ``resources``) allow. ``actor_cpus``: CPUs each actor reserves (a reward stack that
+    runs its own worker processes may want more than 1). ``resources``: custom resources each
+    actor needs, e.g. ``{"docker": 1}`` so code_tests actors land on nodes started with
+    ``ray start --resources '{"docker": 8}'``. ``max_task_retries``: how often a chunk whose
+    actor died is retried. ``runtime_env``: Ray's runtime environment for the job (e.g.
+    ``{"py_modules": [...]}`` to ship a ``--plugin`` module to the nodes).
+    """
+
+    address: str | None = None
+    actors: int | None = None
+    actor_cpus: float = 1.0
+    resources: Mapping[str, float] = field(default_factory=dict)
+    max_task_retries: int = 3
+    runtime_env: Mapping[str, Any] | None = None
+    object_store_bytes: int = LOCAL_OBJECT_STORE_BYTES
+
+
+# ---------------------------------------------------------------------------- connecting
+def _split_address(address: str) -> tuple[str, int]:
+    text = address.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        return text, _DEFAULT_GCS_PORT
+    try:
+        return host.strip("[]"), int(port)
+    except ValueError:
+        raise RayUsageError(f"--address {address!r}: expected HOST:PORT (e.g. 10.0.0.5:6379)") from None
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail fast with one clear line when no Ray cluster answers at ``address`` (``ray.init`` retries for
+    up to a minute): a TCP connect, then the GCS's own ``GetClusterId`` call, each within ``timeout``."""
+    host, port = _split_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            speaks_http2 = _answers_http2(sock)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            reason = f"no answer within {timeout:g} s"
+        raise RayUsageError(
+            f"cannot reach the Ray cluster at {address} ({reason}); start it with `ray start --head` "
+            "or pass the address `ray start` printed (--address HOST:PORT)"
+        ) from None
+    if not speaks_http2:
+        raise RayUsageError(f"{address} does not answer as a Ray cluster (no gRPC server there); pass the GCS "
+                            "address `ray start --head` printed (HOST:PORT, port 6379 by default)")
+    _check_gcs(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", address, timeout)
+
+
+def _answers_http2(sock: socket.socket) -> bool:
+    """Whether the server answers an HTTP/2 connection preface with a SETTINGS frame (every gRPC server,
+    the GCS included, does at once; a silent or other server does not)."""
+    try:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        header = b""
+        while len(header) < 9:
+            part = sock.recv(9 - len(header))
+            if not part:
+                return False
+            header += part
+    except OSError:
+        return False
+    return header[3] == 0x04  # frame type SETTINGS
+
+
+def _check_gcs(target: str, address: str, timeout: float) -> None:
+    """Ask the GCS for its cluster id with a deadline (Ray's own client call, as ``ray.init`` makes it)."""
+    from ray._raylet import InnerGcsClient
+
+    try:
+        with _stderr_to_file():  # its C++ retry warnings
+            InnerGcsClient.standalone(target, None, int(timeout * 1000))
+    except Exception as exc:  # noqa: BLE001 - Ray raises its own RpcError/ConnectionError types
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise RayUsageError(
+            f"{address} does not answer as a Ray cluster ({reason}); pass the GCS address "
+            "`ray start --head` printed (HOST:PORT, port 6379 by default)"
+        ) from None
+
+
+class _Captured:
+    keep = False
+
+
+@contextlib.contextmanager
+def _stderr_to_file() -> Iterator[_Captured]:
+    """Send fd 2 to a temporary file (Ray's C++ start-up lines); copied back to stderr only on failure."""
+    captured = _Captured()
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield captured
+        return
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if captured.keep:
+                tmp.seek(0)
+                text = tmp.read()[-4000:].decode("utf-8", "replace")
+                if text.strip():
+                    sys.stderr.write(text)
+
+
+def _quiet_ray_logging() -> None:
+    for name in ("ray", "ray.data", "ray._private", "ray.util"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@dataclass
+class RaySession:
+    """A connected Ray driver; :meth:`close` disconnects (and stops a local instance it started)."""
+
+    address: str
+    local: bool
+    actors: int
+    cluster_cpus: float
+    options: RayOptions = field(default_factory=RayOptions)
+    temp_paths: list[str] = field(default_factory=list)
+    #: filled in by :func:`run_ray`: ``first_result_s`` (seconds until the first chunk came back: actor
+    #: start-up included) and ``first_rows`` (that chunk's output rows); the summary shows this dict
+    timing: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The fields ``--summary-json`` gets for a Ray run (``ray_timing`` is filled in as the run goes)."""
+        return {"engine": "ray", "address": self.address, "actors": self.actors, "ray_timing": self.timing}
+
+    def close(self) -> None:
+        import ray
+
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        for path in self.temp_paths:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fitting_actors(totals: Mapping[str, float], opts: RayOptions) -> int:
+    """How many actors the cluster's resources hold (CPUs and custom resources)."""
+    need = {"CPU": float(opts.actor_cpus), **{k: float(v) for k, v in opts.resources.items()}}
+    counts = [int(totals.get(name, 0.0) // amount) for name, amount in need.items() if amount > 0]
+    return min(counts) if counts else max(1, int(totals.get("CPU", 1)))
+
+
+def connect(opts: RayOptions) -> RaySession:
+    """Connect to the cluster (or start a local instance) and size the actor pool.
+
+    Raises :class:`RayUsageError` for an unreachable address, a Ray Client (``ray://``)
+    address, or a cluster that cannot hold one actor."""
+    if opts.actor_cpus <= 0:
+        raise RayUsageError("--ray-actor-cpus must be > 0")
+    if opts.max_task_retries < 0:
+        raise RayUsageError("--ray-max-retries must be >= 0")
+    address = opts.address if opts.address is not None else os.environ.get("RAY_ADDRESS") or None
+    if address and address.startswith("ray://"):
+        raise RayUsageError(
+            f"--address {address}: Ray Client (ray://) addresses are not supported: the input is read on the "
+            "driver's node; run rlvr score on a node of the cluster with --address HOST:PORT (the GCS address)"
+        )
+    try:
+        import ray
+    except ImportError:
+        raise RayUsageError("--engine ray needs Ray: pip install 'rlvr[ray]'") from None
+    if address and address != "auto":
+        check_reachable(address)
+    _quiet_ray_logging()
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": logging.ERROR,
+        "configure_logging": True,
+    }
+    if opts.runtime_env:
+        kwargs["runtime_env"] = dict(opts.runtime_env)
+    local = not address
+    if local:
+        cpus = (opts.actors or 0) * opts.actor_cpus
+        if cpus:
+            kwargs["num_cpus"] = max(1, int(-(-cpus // 1)))
+        if opts.resources:
+            kwargs["resources"] = {k: float(v) * max(1, opts.actors or 1) for k, v in opts.resources.items()}
+        kwargs["object_store_memory"] = opts.object_store_bytes
+    env_address = os.environ.pop("RAY_ADDRESS", None) if local else None
+    # the driver's core worker logs C++ warnings to stderr (e.g. about actor constructor arguments kept in
+    # the object store); rlvr reports every failure itself, in one line
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    try:
+        with _stderr_to_file() as captured, contextlib.redirect_stdout(sys.stderr):  # stdout may be the output
+            try:
+                ray.init(address=address, **kwargs)
+            except BaseException:
+                captured.keep = True
+                raise
+    except ConnectionError as exc:
+        raise RayUsageError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+    finally:
+        if env_address is not None:
+            os.environ["RAY_ADDRESS"] = env_address
+    _quiet_ray_logging()
+    totals = ray.cluster_resources()
+    fitting = _fitting_actors(totals, opts)
+    actors = opts.actors or fitting
+    if fitting < 1 or (not local and actors > fitting and opts.resources):
+        missing = ", ".join(f"{k}={v:g}" for k, v in {"CPU": opts.actor_cpus, **opts.resources}.items())
+        session = RaySession(address or "local", local, 0, 0.0)
+        session.close()
+        raise RayUsageError(f"the Ray cluster cannot hold {actors} actor(s) needing {missing} each "
+                            f"(it has {dict(sorted(totals.items()))})")
+    gcs = ray.get_runtime_context().gcs_address if hasattr(ray.get_runtime_context(), "gcs_address") else None
+    where = address or "local"
+    if local:
+        where = f"local ({gcs})" if gcs else "local"
+    return RaySession(where, local, actors, float(totals.get("CPU", 0.0)), opts)
+
+
+def spool_stdin(source: Source) -> tuple[Source, str]:
+    """Copy a source that cannot be reopened (stdin) to a temporary file; returns it and its folder."""
+    folder = tempfile.mkdtemp(prefix="rlvr-stdin-")
+    path = os.path.join(folder, "input.jsonl")
+    with open(path, "wb") as out:
+        for line in source.lines():
+            out.write(line if line.endswith(b"\n") else line + b"\n")
+    spooled = JsonlSource(path)
+    spooled.label = source.label
+    return spooled, folder
+
+
+# ---------------------------------------------------------------------------- the pipeline
+def _read_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([("first_line", pa.int64()), ("lines", pa.binary()), ("bytes_read", pa.int64()),
+                      ("resume_error", pa.string()), ("read_error", pa.binary())])
+
+
+def _result_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([("first_line", pa.int64()), ("data", pa.binary()), ("stats", pa.binary()),
+                      ("n_lines", pa.int64()), ("n_bytes", pa.int64()), ("seconds", pa.float64()),
+                      ("bytes_read", pa.int64()), ("resume_error", pa.string()), ("read_error", pa.binary())])
+
+
+class _Flow:
+    """Driver -> read task feedback through a small file (the read task runs on the driver's node):
+    the chunk size to cut next and how many chunks the driver has consumed. The read task keeps at
+    most ``window`` chunks ahead of the driver, so memory stays bounded on any input and a new chunk
+    size takes effect within a few chunks."""
+
+    def __init__(self, path: str, window: int):
+        self.path = path
+        self.window = window
+
+    def write(self, size: int, consumed: int) -> None:
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{size} {consumed}")
+        os.replace(tmp, self.path)
+
+    def read(self) -> tuple[int, int] | None:
+        try:
+            with open(self.path) as f:
+                size, consumed = f.read().split()
+            return int(size), int(consumed)
+        except (OSError, ValueError):
+            return None  # the driver is gone (or mid-replace): the caller decides
+
+    def wait(self, produced: int, size: int) -> int:
+        """Block until fewer than ``window`` produced chunks are unconsumed; returns the size to use."""
+        delay = 0.001
+        while True:
+            state = self.read()
+            if state is None:
+                if not os.path.exists(os.path.dirname(self.path)):
+                    raise RuntimeError("the rlvr driver went away")
+                time.sleep(delay)
+                continue
+            wanted, consumed = state
+            if produced - consumed < self.window:
+                return max(1, wanted or size)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+
+def _make_datasource(source: Source, skip_through: int, size: int, check: Callable[[bytes], None] | None,
+                     flow: _Flow) -> Any:
+    from ray.data.block import BlockMetadata
+    from ray.data.datasource import Datasource, ReadTask
+
+    cwd = os.getcwd()
+
+    def read() -> Iterator[Any]:
+        import pyarrow as pa
+
+        os.chdir(cwd)  # a relative input path means the same file as on the driver (same node)
+        schema = _read_schema()
+        reader = ChunkReader(source.lines(), skip_through, size, check, defer_errors=True)
+        produced = 0
+        try:
+            for first, lines in reader:
+                yield pa.table([[first], [pickle.dumps(lines, protocol=5)], [reader.bytes_read], [None], [None]],
+                               schema=schema)
+                produced += 1
+                reader.size = flow.wait(produced, reader.size)
+        except ResumeError as exc:  # handed to the driver as data: it becomes the usual usage error
+            yield pa.table([[0], [b""], [reader.bytes_read], [str(exc)], [None]], schema=schema)
+            return
+        if reader.error is not None:  # the input ended early (exit 6 after the chunks before it)
+            error = pickle.dumps((reader.error.label, reader.error.after_line, reader.error.problem))
+            yield pa.table([[0], [b""], [reader.bytes_read], [None], [error]], schema=schema)
+
+    class ChunkDatasource(Datasource):
+        """The input as one block per chunk, read by one task on the driver's node."""
+
+        @property
+        def supports_distributed_reads(self) -> bool:  # Ray pins the read task to the driver's node
+            return False
+
+        def estimate_inmemory_data_size(self) -> int | None:
+            return source.total_bytes
+
+        def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
+                           data_context: Any = None) -> list[Any]:
+            meta = BlockMetadata(num_rows=None, size_bytes=source.total_bytes, input_files=None, exec_stats=None)
+            return [ReadTask(read, meta)]
+
+        def get_name(self) -> str:
+            return "RlvrInput"
+
+    return ChunkDatasource()
+
+
+class RlvrChunkScorer:
+    """A Ray Data actor: unpickles the plan once, then scores one chunk per call."""
+
+    def __init__(self, plan: ScoringPlan):
+        self.plan = plan
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa
+
+        cols: dict[str, list[Any]] = {name: [] for name in _result_schema().names}
+        for row in batch.to_pylist():
+            error = row["resume_error"]
+            if error is None and row["read_error"] is None:
+                result = score_chunk(self.plan, row["first_line"], pickle.loads(row["lines"]))
+                values = (result.first_line, result.data, pickle.dumps(result.stats, protocol=5), result.n_lines,
+                          result.n_bytes, result.seconds)
+            else:
+                values = (0, b"", b"", 0, 0, 0.0)
+            for name, value in zip(("first_line", "data", "stats", "n_lines", "n_bytes", "seconds"), values):
+                cols[name].append(value)
+            cols["bytes_read"].append(row["bytes_read"])
+            cols["resume_error"].append(error)
+            cols["read_error"].append(row["read_error"])
+        return pa.table(cols, schema=_result_schema())
+
+
+def _next_size(result: ChunkResult, current: int) -> int:
+    """Adaptive chunk size for Ray: chunks of about :data:`TARGET_CHUNK_SECONDS` (a Ray task costs
+    ~20 ms more than a local worker's chunk, so Ray's chunks are larger), growing at most 4x at a time."""
+    if result.seconds <= 0:
+        return min(current * 2, MAX_CHUNK_LINES)
+    wanted = min(int(result.n_lines * TARGET_CHUNK_SECONDS / result.seconds), current * 4)
+    return max(MIN_CHUNK_LINES, min(MAX_CHUNK_LINES, wanted))
+
+
+def _actor_class() -> type:
+    """The actor class under its public name (Ray names the process after it)."""
+    return type(ACTOR_CLASS_NAME, (RlvrChunkScorer,), {"__module__": __name__, "__qualname__": ACTOR_CLASS_NAME})
+
+
+def _short(exc: BaseException) -> str:
+    """One line about a Ray failure: its innermost cause, not Ray's wrapper text."""
+    cause: BaseException = exc
+    seen = set()
+    while id(cause) not in seen:
+        seen.add(id(cause))
+        inner = getattr(cause, "cause", None) or cause.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        cause = inner
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    text = lines[-1] if lines else ""
+    return f"{type(cause).__name__}: {text[:300]}" if text else type(cause).__name__
+
+
+def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Callable[[ChunkResult], None],
+            session: RaySession, interrupted: Callable[[], bool] = lambda: False,
+            fixed_size: int | None = None) -> None:
+    """Score ``source`` on the connected cluster; ``consume`` gets every chunk's result in input order.
+
+    ``reader`` carries the runner's chunking (``skip_through``, ``check_last``, ``size``,
+    updated by ``consume``); its ``bytes_read`` is kept current for the progress display.
+    Raises :class:`~rlvr.scoring.resume.ResumeError` when the input does not match the output
+    being resumed, :class:`RayEngineFailed` when the cluster cannot finish a chunk (the rows
+    before it are consumed), and whatever ``consume`` raises (``KeyboardInterrupt``, a write
+    error) unchanged.
+    """
+    import ray.data
+    import ray.exceptions
+    from ray.data import ActorPoolStrategy, DataContext
+
+    _quiet_ray_logging()  # after Ray Data configured its loggers (on import)
+    # Ray Data logs a failed task with its traceback; rlvr reports it in one line (exit 5)
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+    # Ray Data warns that one input "cannot use" the pool: the one read task streams many blocks
+    warnings.filterwarnings("ignore", message=".*minimum number of concurrent actors")
+
+    ctx = DataContext.get_current()
+    saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.target_max_block_size,
+             ctx.actor_task_retry_on_errors)
+    ctx.execution_options.preserve_order = True  # results in input order, whatever actor finishes first
+    ctx.enable_progress_bars = False
+    # every chunk stays its own block: Ray Data would otherwise merge the read task's blocks up to 128 MiB
+    # and hand them to a single actor call
+    ctx.target_max_block_size = 1
+    # a chunk whose actor's node went away fails with ActorUnavailableError ("may or may not have run"):
+    # scoring is a pure function of the chunk, so running it again is always safe
+    ctx.actor_task_retry_on_errors = [ray.exceptions.ActorUnavailableError]
+    started = time.perf_counter()
+    folder = tempfile.mkdtemp(prefix="rlvr-ray-")
+    flow = _Flow(os.path.join(folder, "flow"), window=2 * session.actors + 2)
+    consumed = 0
+    flow.write(reader.size, consumed)
+    try:
+        datasource = _make_datasource(source, reader.skip_through, reader.size, reader.check_last, flow)
+        ds = ray.data.read_datasource(datasource, override_num_blocks=1, num_cpus=0)
+        opts = session.options
+        # explicit (Ray Data's defaults are -1/-1: a chunk that kills its actor would be retried forever)
+        remote_args: dict[str, Any] = {"max_restarts": -1, "max_task_retries": opts.max_task_retries}
+        if opts.resources:
+            remote_args["resources"] = dict(opts.resources)
+        with warnings.catch_warnings():
+            # Ray 2.60 has no named parameter for max_restarts/max_task_retries yet and warns about the
+            # generic ones; its actor pool operator still reads them (and documents this use)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+            warnings.filterwarnings("ignore", message=".*minimum number of concurrent actors")
+            ds = ds.map_batches(
+                _actor_class(),
+                fn_constructor_args=(plan,),
+                batch_size=1,
+                batch_format="pyarrow",
+                compute=ActorPoolStrategy(size=session.actors),
+                num_cpus=opts.actor_cpus,
+                **remote_args,
+            )
+        done_through = reader.skip_through
+        batches = iter(ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1))
+        try:
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except (KeyboardInterrupt, ResumeError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any cluster failure ends the run cleanly (exit 5)
+                    if interrupted():
+                        raise KeyboardInterrupt from None
+                    raise RayEngineFailed(f"the Ray engine could not score the chunk after input line "
+                                          f"{done_through} ({_short(exc)})") from None
+                for row in batch.to_pylist():
+                    if row["resume_error"] is not None:
+                        raise ResumeError(row["resume_error"])
+                    if row["read_error"] is not None:  # after every chunk before it: the runner reports it
+                        reader.error = InputReadError(*pickle.loads(row["read_error"]))
+                        reader.bytes_read = row["bytes_read"]
+                        continue
+                    reader.bytes_read = row["bytes_read"]
+                    result = ChunkResult(row["data"], pickle.loads(row["stats"]), row["n_lines"], row["n_bytes"],
+                                         row["seconds"], row["first_line"])
+                    consume(result)
+                    if not session.timing:
+                        session.timing.update(first_result_s=time.perf_counter() - started,
+                                              first_rows=result.stats.rows)
+                    done_through = result.first_line + result.n_lines - 1
+                    consumed += 1
+                    if fixed_size is None:
+                        reader.size = _next_size(result, reader.size)
+                    flow.write(reader.size, consumed)
+        finally:
+            with contextlib.suppress(Exception):
+                batches.close()  # type: ignore[attr-defined]
+    finally:
+        (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.target_max_block_size,
+         ctx.actor_task_retry_on_errors) = saved
+        shutil.rmtree(folder, ignore_errors=True)
+
