@@ -62,7 +62,7 @@ def same_prompt_count(prompts, completions, **_):
 # ----------------------------------------------------------------------------------- the cluster
 @pytest.fixture(scope="module")
 def cluster():
-    """Head (2 CPUs) + node A (2 CPUs) + node B (1 CPU, docker: 1): separate raylets on this machine,
+    """Head (2 CPUs) + node A (2 CPUs) + node B (2 CPUs, docker: 1): separate raylets on this machine,
     under a private temp dir so other Ray users on the machine are untouched."""
     tmp = tempfile.mkdtemp(prefix="rlvr-ray-", dir="/tmp")  # short: Ray's socket paths have a length limit
     saved = os.environ.get("RAY_TMPDIR")
@@ -71,7 +71,8 @@ def cluster():
                                                       "object_store_memory": 80 * MB})
     try:
         c.add_node(num_cpus=2, object_store_memory=80 * MB)
-        docker_node = c.add_node(num_cpus=1, object_store_memory=80 * MB, resources={"docker": 1})
+        # 2 CPUs: SPREAD may put one CPU-only actor here too; the docker actors still fit beside it
+        docker_node = c.add_node(num_cpus=2, object_store_memory=80 * MB, resources={"docker": 1})
         # the actors import the toy rewards below by name ("test_adapters_ray:echo_row"), as a user's
         # "my_pkg.rewards:my_reward" spec is imported on every node
         ray.init(address=c.address, include_dashboard=False, log_to_driver=False,

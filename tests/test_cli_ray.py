@@ -35,7 +35,6 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals
 MARKER = "RLVR_RAY_TEST_MARKER"
 #: ``cli_test_exact`` raises on this row (its delay is not a number): a reward ``error`` (exit code 1)
 BOOM_ROW = {"id": "boom", "completion": "1", "solution": "1", "sleep_ms": "not a number"}
-BATCH_REWARDS = REWARDS
 
 
 def _rows(n: int, sleep_ms: float | None) -> list:
@@ -48,7 +47,7 @@ def _reference(tmp_path: Path, rows: list, *extra: str) -> bytes:
     """The local engine's output (in-process, one worker) for ``rows`` scored with the same flags."""
     src = write_jsonl(tmp_path / "ref_in.jsonl", [_strip_sleep(r) for r in rows])
     out = tmp_path / "ref_out.jsonl"
-    assert main(["score", str(src), *BATCH_REWARDS, "-o", str(out), "-q", *extra]) == 1
+    assert main(["score", str(src), *REWARDS, "-o", str(out), "-q", *extra]) == 1
     return out.read_bytes()
 
 
@@ -167,7 +166,7 @@ def test_cluster_output_identical_to_local_engine(cluster, tmp_path):
     expected = _reference(tmp_path, rows)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out, summary = tmp_path / "out.jsonl", tmp_path / "summary.json"
-    proc = _run(_cluster_env(cluster), ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray",
+    proc = _run(_cluster_env(cluster), ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray",
                                         "--address", cluster.address, "--workers", "2", "--chunk-size", "16",
                                         "--summary-json", str(summary)])
     assert proc.returncode == 1, proc.stderr  # malformed lines and the reward error row
@@ -182,16 +181,37 @@ def test_cluster_output_identical_to_local_engine(cluster, tmp_path):
 def test_cluster_resume_with_another_input_is_a_usage_error(cluster, tmp_path):
     """The resume check runs in Ray's read task; its error reaches the user as locally: exit 2, one line."""
     rows = _rows(60, None)
-    src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
     out.write_bytes(_reference(tmp_path, rows))
     other = write_jsonl(tmp_path / "other.jsonl", [{"id": f"z{i}", "completion": "1", "solution": "1"}
                                                   for i in range(80)])
-    proc = _run(_cluster_env(cluster), ["score", str(other), *BATCH_REWARDS, "-o", str(out), "--resume",
+    proc = _run(_cluster_env(cluster), ["score", str(other), *REWARDS, "-o", str(out), "--resume",
                                         "--engine", "ray", "--address", cluster.address])
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
     assert "scored from another input" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_cluster_truncated_gzip_input_ends_as_locally(cluster, tmp_path):
+    """A compressed input that ends early: the rows before the damage are written and the exit code is
+    6, with the Ray engine as with the local one (the read error travels from Ray's read task)."""
+    import gzip
+
+    rows = _rows(300, None)
+    whole = gzip.compress(write_jsonl(tmp_path / "plain.jsonl", rows).read_bytes())
+    src = tmp_path / "in.jsonl.gz"
+    src.write_bytes(whole[: len(whole) * 2 // 3])
+    outs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"out-{engine}.jsonl"
+        extra = ["--engine", "ray", "--address", cluster.address, "--workers", "2"] if engine == "ray" else []
+        proc = _run(_cluster_env(cluster), ["score", str(src), *REWARDS, "-o", str(out), "--chunk-size", "16",
+                                            "-q", *extra])
+        err = proc.stderr.decode()
+        assert proc.returncode == 6, (engine, err)
+        assert "cannot read" in err and len(err.strip().splitlines()) == 1, (engine, err)
+        outs[engine] = out.read_bytes()
+    assert outs["ray"] == outs["local"] and outs["local"].count(b"\n") > 50
 
 
 def test_cluster_killed_actor_loses_no_row(cluster, tmp_path):
@@ -199,7 +219,7 @@ def test_cluster_killed_actor_loses_no_row(cluster, tmp_path):
     expected = _reference(tmp_path, rows)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
-    cmd = rlvr_command() + ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray", "--address",
+    cmd = rlvr_command() + ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray", "--address",
                             cluster.address, "--workers", "2", "--chunk-size", "12", "-q"]
     proc = subprocess.Popen(cmd, env=_cluster_env(cluster), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     killed = None
@@ -238,7 +258,7 @@ def test_cluster_node_removed_mid_run_loses_no_row(cluster, tmp_path):
     expected = _reference(tmp_path, rows)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
-    cmd = rlvr_command() + ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray", "--address",
+    cmd = rlvr_command() + ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray", "--address",
                             cluster.address, "--workers", "3", "--chunk-size", "12", "-q"]
     proc = subprocess.Popen(cmd, env=_cluster_env(cluster), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     removed = False
@@ -280,7 +300,7 @@ def test_local_instance_stdin_matches_local_engine(ray_env, tmp_path):
     rows = _rows(150, None)
     expected = _reference(tmp_path, rows)
     data = write_jsonl(tmp_path / "in.jsonl", rows).read_bytes()
-    proc = _run(ray_env, ["score", "-", *BATCH_REWARDS, "--engine", "ray", "--workers", "2", "--chunk-size", "7",
+    proc = _run(ray_env, ["score", "-", *REWARDS, "--engine", "ray", "--workers", "2", "--chunk-size", "7",
                           "-q"], input=data)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == expected
@@ -293,7 +313,7 @@ def test_driver_killed_leaves_no_ray_process_and_resume_matches(ray_env, tmp_pat
     expected = _reference(tmp_path, rows)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
-    cmd = rlvr_command() + ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray", "--workers", "2",
+    cmd = rlvr_command() + ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray", "--workers", "2",
                             "--chunk-size", "10", "-q"]
     proc = subprocess.Popen(cmd, env=ray_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -322,7 +342,7 @@ def test_ctrl_c_exits_130_with_whole_chunks_then_resume(ray_env, tmp_path):
     expected = _reference(tmp_path, rows)
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "out.jsonl"
-    cmd = rlvr_command() + ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray", "--workers", "2",
+    cmd = rlvr_command() + ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray", "--workers", "2",
                             "--chunk-size", "10"]
     proc = subprocess.Popen(cmd, env=ray_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -368,7 +388,7 @@ def test_unreachable_address_fails_fast_with_one_line(ray_env, tmp_path):
         for address, words in ((f"127.0.0.1:{port}", "cannot reach the Ray cluster"),
                                (not_ray, "does not answer as a Ray cluster")):
             start = time.monotonic()
-            proc = _run(ray_env, ["score", str(src), *BATCH_REWARDS, "-o", str(out), "--engine", "ray",
+            proc = _run(ray_env, ["score", str(src), *REWARDS, "-o", str(out), "--engine", "ray",
                                   "--address", address], timeout=60)
             took = time.monotonic() - start
             err = proc.stderr.decode()
@@ -377,15 +397,15 @@ def test_unreachable_address_fails_fast_with_one_line(ray_env, tmp_path):
             assert took < 12, f"{took:.1f} s to give up on {address}"
             assert not out.exists(), "an unreachable cluster must not create the output"
     env = dict(ray_env, RAY_ADDRESS=f"127.0.0.1:{port}")  # RAY_ADDRESS is the default address
-    proc = _run(env, ["score", str(src), *BATCH_REWARDS, "--engine", "ray"], timeout=60)
+    proc = _run(env, ["score", str(src), *REWARDS, "--engine", "ray"], timeout=60)
     assert proc.returncode == 2 and b"cannot reach" in proc.stderr, proc.stderr
 
 
 def test_ray_flags_need_the_ray_engine(ray_env, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", _rows(3, None))
-    proc = _run(ray_env, ["score", str(src), *BATCH_REWARDS, "--address", "127.0.0.1:6379"], timeout=60)
+    proc = _run(ray_env, ["score", str(src), *REWARDS, "--address", "127.0.0.1:6379"], timeout=60)
     assert proc.returncode == 2 and b"only apply with --engine ray" in proc.stderr, proc.stderr
-    proc = _run(ray_env, ["score", str(src), *BATCH_REWARDS, "--engine", "ray", "--address", "ray://h:10001"],
+    proc = _run(ray_env, ["score", str(src), *REWARDS, "--engine", "ray", "--address", "ray://h:10001"],
                 timeout=60)
     assert proc.returncode == 2 and b"Ray Client" in proc.stderr, proc.stderr
 

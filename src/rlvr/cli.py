@@ -233,7 +233,8 @@ exit codes:
   2    usage or configuration error, or an output --resume refuses (nothing scored)
   3    the output file is being written by another rlvr score run (nothing touched)
   4    the output could not be written (disk full, quota, I/O error); continue with --resume
-  5    a worker process died (e.g. out of memory); continue with --resume
+  5    a worker process died (e.g. out of memory), or a Ray chunk failed after its retries;
+       continue with --resume
   6    the input could not be read to the end (truncated or corrupt gzip/zstd/Parquet);
        the rows before are written; repair the input, then continue with --resume
   130  interrupted (Ctrl-C); continue with --resume
@@ -247,6 +248,7 @@ examples:
   rlvr score open-r1/OpenR1-Math-220k --split train -r math_accuracy -p math_accuracy.solution_column=answer \\
       -o scored.jsonl --summary-json -                                  # a Hub dataset (generations = groups)
   rlvr score big.jsonl --reward format -o out.jsonl --resume       # continue an interrupted run
+  rlvr score big.jsonl -r math_accuracy -o out.jsonl --engine ray --address HEAD:6379   # on a Ray cluster
 """
 
 

@@ -57,6 +57,7 @@ LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 #: adaptive chunking (without --chunk-size): chunks of about this long, within these line counts
 TARGET_CHUNK_SECONDS = 0.5
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 16384
+FIRST_CHUNK_LINES = 32
 #: seconds to wait for a TCP connection to the cluster address before giving up
 CONNECT_TIMEOUT_S = 3.0
 _DEFAULT_GCS_PORT = 6379
@@ -278,8 +279,10 @@ def connect(opts: RayOptions) -> RaySession:
             except BaseException:
                 captured.keep = True
                 raise
-    except ConnectionError as exc:
-        raise RayUsageError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # noqa: BLE001 - Ray's start-up errors (connection, version mismatch, /dev/shm)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        what = f"cannot connect to the Ray cluster at {address}" if address else "cannot start a local Ray instance"
+        raise RayUsageError(f"{what}: {first}") from None
     finally:
         if env_address is not None:
             os.environ["RAY_ADDRESS"] = env_address
@@ -507,6 +510,8 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
     ctx.actor_task_retry_on_errors = [ray.exceptions.ActorUnavailableError]
     started = time.perf_counter()
     folder = tempfile.mkdtemp(prefix="rlvr-ray-")
+    if fixed_size is None:  # start small: slow rewards (code_tests) spread over every actor from the start;
+        reader.size = FIRST_CHUNK_LINES  # the read task stays a few chunks ahead, so sizes adapt quickly
     flow = _Flow(os.path.join(folder, "flow"), window=2 * session.actors + 2)
     consumed = 0
     flow.write(reader.size, consumed)
