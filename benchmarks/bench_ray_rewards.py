@@ -2,8 +2,9 @@
 
     python benchmarks/bench_ray_rewards.py [--batch 256] [--repeats 5] [--actors 1 2] [--address ADDR]
 
-``math_accuracy`` on one GRPO-sized batch (``--batch`` completions, 8 per prompt): the median wall
-time of one call of the in-process reward, then of :func:`rlvr.adapters.ray.ray_reward` with 1 and
+``math_accuracy`` on GRPO-sized batches (``--batch`` completions, 8 per prompt; ``--repeats``
+different batches, since a verdict cache would flatter a repeated one): the median wall time of
+one call of the in-process reward, then of :func:`rlvr.adapters.ray.ray_reward` with 1 and
 2 actors (each pool warmed by one call first, so actor start-up is reported apart), and the ratio
 Ray / in-process (< 1: the actors' parallelism beats the fan-out's overhead). Values are checked
 equal to the in-process ones. Without ``--address`` a private local Ray (CPUs = the machine's,
@@ -39,12 +40,15 @@ def make_batch(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     return prompts, completions, solutions
 
 
-def median_seconds(fn, repeats: int) -> float:
+def median_seconds(reward, batches, expected) -> float:
+    """Median wall time of one call per batch; every batch is new to ``reward`` (math_accuracy caches
+    verdicts, and a GRPO step never repeats a batch). Values must equal the in-process ones."""
     times = []
-    for _ in range(repeats):
+    for (prompts, completions, solutions), want in zip(batches, expected):
         t0 = time.perf_counter()
-        fn()
+        got = reward(prompts=prompts, completions=completions, solution=solutions)
         times.append(time.perf_counter() - t0)
+        assert got == want, "values differ from the in-process values"
     return statistics.median(times)
 
 
@@ -66,11 +70,13 @@ def main() -> None:
     else:
         ray.init(address=args.address, log_to_driver=False)
     try:
-        prompts, completions, solutions = make_batch(args.batch)
+        warm = make_batch(args.batch, seed=10_000)
+        batches = [make_batch(args.batch, seed=i) for i in range(args.repeats)]
+        reference = get_reward("math_accuracy")  # a separate instance: its cache never serves the timed calls
+        expected = [reference(prompts=p, completions=c, solution=s) for p, c, s in batches]
         local = get_reward("math_accuracy")
-        expected = local(prompts=prompts, completions=completions, solution=solutions)  # warm: math workers up
-        base = median_seconds(lambda: local(prompts=prompts, completions=completions, solution=solutions),
-                              args.repeats)
+        local(prompts=warm[0], completions=warm[1], solution=warm[2])  # math worker process up
+        base = median_seconds(local, batches, expected)
         print(f"math_accuracy, batch {args.batch}, median of {args.repeats} calls "
               f"(machine: {os.cpu_count()} CPUs; ray {ray.__version__})")
         print(f"{'engine':<22}{'start s':>9}{'call ms':>10}{'rows/s':>10}{'vs in-process':>15}")
@@ -79,11 +85,9 @@ def main() -> None:
             reward = ray_reward("math_accuracy", num_actors=n)
             try:
                 t0 = time.perf_counter()
-                got = reward(prompts=prompts, completions=completions, solution=solutions)  # starts the actors
+                reward(prompts=warm[0], completions=warm[1], solution=warm[2])  # starts the actors
                 start = time.perf_counter() - t0
-                assert got == expected, "Ray values differ from the in-process values"
-                took = median_seconds(lambda: reward(prompts=prompts, completions=completions, solution=solutions),
-                                      args.repeats)
+                took = median_seconds(reward, batches, expected)
                 print(f"{f'ray, {n} actor(s)':<22}{start:>9.1f}{took * 1e3:>10.1f}{args.batch / took:>10.0f}"
                       f"{took / base:>15.2f}")
             finally:

@@ -98,7 +98,7 @@ def run_once(inp: Path, rewards: list[str], engine: str, workers: int, work: Pat
     data = json.loads(summary.read_text())
     rows, seconds = data["new_rows"], data["seconds"]
     result = {"rows": rows, "seconds": seconds, "rate": rows / seconds, "wall": wall, "digest": out.read_bytes()}
-    timing = data.get("ray_timing") or {}
+    timing = data.get("ray_run") or {}
     if timing:
         first_s, first_rows = timing["first_result_s"], timing["first_rows"]
         steady_s = max(seconds - first_s, 1e-9)

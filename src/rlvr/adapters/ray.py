@@ -246,6 +246,7 @@ class RayRewardPool:
         self._actors: list[Any] | None = None
         self._ready: set[int] = set()
         self._pending_pings: dict[Any, int] = {}
+        self._started_once = False
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -274,6 +275,7 @@ class RayRewardPool:
                 return self._actors
             ray = _import_ray()
             if not ray.is_initialized():
+                _probe_address(self.address)
                 try:
                     ray.init(address=self.address, **self.init_kwargs)
                 except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -291,13 +293,15 @@ class RayRewardPool:
                     opts.update(name=f"{self.pool_name}-{i}", namespace=self.namespace, get_if_exists=True)
                 actors.append(cls.options(**opts).remote(self.kind, self.spec, self.setup_modules))
             pings = {a.ping.remote(): i for i, a in enumerate(actors)}
-            ready, _ = ray.wait(list(pings), num_returns=1, timeout=self.start_timeout)
+            # a pool that ran before and lost its actors waits health_timeout, not start_timeout
+            timeout = self.health_timeout if self._started_once else self.start_timeout
+            ready, _ = ray.wait(list(pings), num_returns=1, timeout=timeout)
             if not ready:
                 for actor in actors:
                     if not self.pool_name:
                         ray.kill(actor)
                 raise RayRewardError(
-                    f"rlvr ray pool: no reward actor started within {self.start_timeout:g} s (each asks for "
+                    f"rlvr ray pool: no reward actor started within {timeout:g} s (each asks for "
                     f"num_cpus={self.num_cpus:g}, resources={self.resources or {}}). Check `ray status`: a node must "
                     "offer these (ray start --num-cpus N --resources='{\"docker\": 1}')."
                 )
@@ -306,6 +310,7 @@ class RayRewardPool:
             except ray.exceptions.RayActorError as exc:
                 raise RayRewardError(f"rlvr ray pool: the reward actor failed to start: {exc}") from exc
             self._actors = actors
+            self._started_once = True
             self._ready = {pings[ref] for ref in ready}
             self._pending_pings = {ref: i for ref, i in pings.items() if ref not in ready}
             return actors
@@ -443,7 +448,13 @@ class RayRewardPool:
              group_keys: list[str] | None) -> list[Any]:
         """The fan-out: shards to free actors, failures retried / split / isolated (module docstring)."""
         ray = _import_ray()
-        actors = self.actors
+        try:
+            actors = self.actors
+        except RayRewardError as exc:
+            if not self._started_once:
+                raise  # never started: a configuration problem to fix before training
+            log.warning("rlvr ray pool: %s; the %d row(s) of this call are None (sandbox_error)", exc, n)
+            return [_unavailable(str(exc)[:300]) for _ in range(n)]
         results: list[Any] = [None] * n
         done = [False] * n
         queue: deque[_Item] = deque(_Item(s) for s in self._shards(n, group_keys))
@@ -579,6 +590,9 @@ class RayRewardPool:
                 for row in range(n):
                     if not done[row]:
                         finish(row, _unavailable(down[0]))
+                with self._lock:  # the next call starts the pool again (named actors are looked up anew)
+                    if self._actors is actors:
+                        self._actors, self._ready, self._pending_pings = None, set(), {}
         except _ConfigFailure as failure:
             raise failure.error from None
         except RayRewardError:
@@ -600,9 +614,21 @@ class RayRewardPool:
     def _healthy(self, actors: list[Any]) -> bool:
         """Whether any actor answers a ping within ``health_timeout`` (the pool can still score)."""
         ray = _import_ray()
+        deadline = time.monotonic() + self.health_timeout
         try:
-            ready, _ = ray.wait([a.ping.remote() for a in actors], num_returns=1, timeout=self.health_timeout)
-            return bool(ready) and bool(ray.get(ready[0]))
+            pending = [a.ping.remote() for a in actors]
+            while pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                ready, pending = ray.wait(pending, num_returns=1, timeout=left)
+                for ref in ready:
+                    try:
+                        if ray.get(ref):
+                            return True
+                    except ray.exceptions.RayError:  # that actor is dead or restarting: ask the others
+                        continue
+            return False
         except Exception:  # noqa: BLE001 - an answerless cluster is an unhealthy one
             return False
 
@@ -836,6 +862,24 @@ def _import_ray() -> Any:
     except ImportError:
         raise RayRewardError("rlvr.adapters.ray needs Ray: pip install 'rlvr[ray]'") from None
     return ray
+
+
+def _probe_address(address: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on an unreachable ``host:port`` (``ray.init`` itself retries for minutes)."""
+    if not address or address in ("auto", "local"):
+        return
+    target = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    import socket
+
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise RayRewardError(
+            f"rlvr ray pool: no Ray cluster answers at {address!r} ({exc}). Start one with `ray start --head` "
+            "on that machine, check the address and the firewall, or pass address=None for a local Ray.") from None
 
 
 def _unavailable(reason: str) -> Score:

@@ -19,8 +19,11 @@ The pipeline is one Ray Data dataset:
 
 Fault tolerance: actors are restarted without limit (a node lost, an actor killed) and a
 chunk whose actor died is retried up to ``max_task_retries`` times (default 3), so no row
-is lost or duplicated; a chunk that kills its actor every time (a hostile row eating all
-memory) ends the run with :class:`RayEngineFailed` (exit 5, rows before it written).
+is lost or duplicated. A lost node makes Ray Data 2.60 abandon the dataset
+(``ActorUnavailableError``); the pipeline is then started again after the last consumed chunk
+(also at most ``max_task_retries`` times). A chunk that kills its actor every time (a hostile
+row eating all memory) ends the run with :class:`RayEngineFailed` (exit 5, rows before it
+written).
 
 Ray is imported only here, and only when ``--engine ray`` runs.
 """
@@ -28,6 +31,7 @@ Ray is imported only here, and only when ``--engine ray`` runs.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import pickle
@@ -207,12 +211,13 @@ class RaySession:
     options: RayOptions = field(default_factory=RayOptions)
     temp_paths: list[str] = field(default_factory=list)
     #: filled in by :func:`run_ray`: ``first_result_s`` (seconds until the first chunk came back: actor
-    #: start-up included) and ``first_rows`` (that chunk's output rows); the summary shows this dict
+    #: start-up included), ``first_rows`` (that chunk's output rows), ``restarts`` (pipelines started
+    #: again after a lost node); the summary shows this dict as ``ray_run``
     timing: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """The fields ``--summary-json`` gets for a Ray run (``ray_timing`` is filled in as the run goes)."""
-        return {"engine": "ray", "address": self.address, "actors": self.actors, "ray_timing": self.timing}
+        """The fields ``--summary-json`` gets for a Ray run (``ray_run`` is filled in as the run goes)."""
+        return {"engine": "ray", "address": self.address, "actors": self.actors, "ray_run": self.timing}
 
     def close(self) -> None:
         import ray
@@ -475,13 +480,68 @@ def _short(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {text[:300]}" if text else type(cause).__name__
 
 
+def _pipeline(plan: ScoringPlan, source: Source, skip_through: int, size: int,
+              check: Callable[[bytes], None] | None, flow: _Flow, session: RaySession) -> Any:
+    """The dataset: one read task on the driver's node -> a pool of scoring actors."""
+    import ray.data
+    from ray.data import ActorPoolStrategy
+
+    datasource = _make_datasource(source, skip_through, size, check, flow)
+    ds = ray.data.read_datasource(datasource, override_num_blocks=1, num_cpus=0)
+    opts = session.options
+    # explicit (Ray Data's defaults are -1/-1: a chunk that kills its actor would be retried forever)
+    remote_args: dict[str, Any] = {"max_restarts": -1, "max_task_retries": opts.max_task_retries}
+    if opts.resources:
+        remote_args["resources"] = dict(opts.resources)
+    with warnings.catch_warnings():
+        # Ray 2.60 has no named parameter for max_restarts/max_task_retries yet and warns about the
+        # generic ones; its actor pool operator still reads them (and documents this use)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+        return ds.map_batches(
+            _actor_class(),
+            fn_constructor_args=(plan,),
+            batch_size=1,
+            batch_format="pyarrow",
+            compute=ActorPoolStrategy(size=session.actors),
+            num_cpus=opts.actor_cpus,
+            **remote_args,
+        )
+
+
+def _cluster_loss(exc: BaseException) -> str | None:
+    """The name of the Ray error behind ``exc`` when it means lost infrastructure (a node or its
+    objects gone, an actor unreachable), for which the pipeline is started again; else ``None``
+    (a chunk that killed its actor every retry, a bug: the run stops with exit 5)."""
+    import ray.exceptions as rex
+
+    kinds = tuple(getattr(rex, name) for name in (
+        "ActorUnavailableError", "NodeDiedError", "ObjectLostError", "ObjectReconstructionFailedError",
+        "OwnerDiedError", "RaySystemError", "LocalRayletDiedError", "WorkerCrashedError",
+    ) if hasattr(rex, name))
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, kinds):
+            return type(cause).__name__
+        inner = getattr(cause, "cause", None)
+        cause = inner if isinstance(inner, BaseException) else (cause.__cause__ or cause.__context__)
+    return None
+
+
 def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Callable[[ChunkResult], None],
             session: RaySession, interrupted: Callable[[], bool] = lambda: False,
             fixed_size: int | None = None) -> None:
     """Score ``source`` on the connected cluster; ``consume`` gets every chunk's result in input order.
 
-    ``reader`` carries the runner's chunking (``skip_through``, ``check_last``, ``size``,
-    updated by ``consume``); its ``bytes_read`` is kept current for the progress display.
+    ``reader`` carries the runner's chunking (``skip_through``, ``check_last``, ``size``);
+    its ``bytes_read`` is kept current for the progress display, and ``error`` is set when the
+    input ends early. When the cluster loses a node (or an actor becomes unreachable) mid-run,
+    Ray Data 2.60 gives up on the chunk that was running there; the pipeline is then started
+    again from the line after the last consumed chunk (at most ``max_task_retries`` times; the
+    count is in ``session.timing["restarts"]``), so no row is lost or written twice.
+
     Raises :class:`~rlvr.scoring.resume.ResumeError` when the input does not match the output
     being resumed, :class:`RayEngineFailed` when the cluster cannot finish a chunk (the rows
     before it are consumed), and whatever ``consume`` raises (``KeyboardInterrupt``, a write
@@ -489,7 +549,7 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
     """
     import ray.data
     import ray.exceptions
-    from ray.data import ActorPoolStrategy, DataContext
+    from ray.data import DataContext
 
     _quiet_ray_logging()  # after Ray Data configured its loggers (on import)
     # Ray Data logs a failed task with its traceback; rlvr reports it in one line (exit 5)
@@ -512,69 +572,55 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
     folder = tempfile.mkdtemp(prefix="rlvr-ray-")
     if fixed_size is None:  # start small: slow rewards (code_tests) spread over every actor from the start;
         reader.size = FIRST_CHUNK_LINES  # the read task stays a few chunks ahead, so sizes adapt quickly
-    flow = _Flow(os.path.join(folder, "flow"), window=2 * session.actors + 2)
-    consumed = 0
-    flow.write(reader.size, consumed)
+    session.timing["restarts"] = 0
+    done_through = reader.skip_through
+    check = reader.check_last
     try:
-        datasource = _make_datasource(source, reader.skip_through, reader.size, reader.check_last, flow)
-        ds = ray.data.read_datasource(datasource, override_num_blocks=1, num_cpus=0)
-        opts = session.options
-        # explicit (Ray Data's defaults are -1/-1: a chunk that kills its actor would be retried forever)
-        remote_args: dict[str, Any] = {"max_restarts": -1, "max_task_retries": opts.max_task_retries}
-        if opts.resources:
-            remote_args["resources"] = dict(opts.resources)
-        with warnings.catch_warnings():
-            # Ray 2.60 has no named parameter for max_restarts/max_task_retries yet and warns about the
-            # generic ones; its actor pool operator still reads them (and documents this use)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
-            warnings.filterwarnings("ignore", message=".*minimum number of concurrent actors")
-            ds = ds.map_batches(
-                _actor_class(),
-                fn_constructor_args=(plan,),
-                batch_size=1,
-                batch_format="pyarrow",
-                compute=ActorPoolStrategy(size=session.actors),
-                num_cpus=opts.actor_cpus,
-                **remote_args,
-            )
-        done_through = reader.skip_through
-        batches = iter(ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1))
-        try:
-            while True:
-                try:
-                    batch = next(batches)
-                except StopIteration:
-                    break
-                except (KeyboardInterrupt, ResumeError):
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any cluster failure ends the run cleanly (exit 5)
-                    if interrupted():
-                        raise KeyboardInterrupt from None
-                    raise RayEngineFailed(f"the Ray engine could not score the chunk after input line "
-                                          f"{done_through} ({_short(exc)})") from None
-                for row in batch.to_pylist():
-                    if row["resume_error"] is not None:
-                        raise ResumeError(row["resume_error"])
-                    if row["read_error"] is not None:  # after every chunk before it: the runner reports it
-                        reader.error = InputReadError(*pickle.loads(row["read_error"]))
+        for attempt in itertools.count():
+            flow = _Flow(os.path.join(folder, f"flow{attempt}"), window=2 * session.actors + 2)
+            consumed = 0
+            flow.write(reader.size, consumed)
+            ds = _pipeline(plan, source, done_through, reader.size, check, flow, session)
+            batches = iter(ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1))
+            try:
+                while True:
+                    try:
+                        batch = next(batches)
+                    except StopIteration:
+                        return
+                    except KeyboardInterrupt:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - any cluster failure: restart, or exit 5 cleanly
+                        if interrupted():
+                            raise KeyboardInterrupt from None
+                        if _cluster_loss(exc) is None or session.timing["restarts"] >= session.options.max_task_retries:
+                            raise RayEngineFailed(f"the Ray engine could not score the chunk after input line "
+                                                  f"{done_through} ({_short(exc)})") from None
+                        session.timing["restarts"] += 1  # a node or actor was lost: go on from done_through
+                        check = None  # the lines up to done_through were just scored from this very input
+                        break
+                    for row in batch.to_pylist():
+                        if row["resume_error"] is not None:
+                            raise ResumeError(row["resume_error"])
+                        if row["read_error"] is not None:  # after every chunk before it: the runner reports it
+                            reader.error = InputReadError(*pickle.loads(row["read_error"]))
+                            reader.bytes_read = row["bytes_read"]
+                            continue
                         reader.bytes_read = row["bytes_read"]
-                        continue
-                    reader.bytes_read = row["bytes_read"]
-                    result = ChunkResult(row["data"], pickle.loads(row["stats"]), row["n_lines"], row["n_bytes"],
-                                         row["seconds"], row["first_line"])
-                    consume(result)
-                    if not session.timing:
-                        session.timing.update(first_result_s=time.perf_counter() - started,
-                                              first_rows=result.stats.rows)
-                    done_through = result.first_line + result.n_lines - 1
-                    consumed += 1
-                    if fixed_size is None:
-                        reader.size = _next_size(result, reader.size)
-                    flow.write(reader.size, consumed)
-        finally:
-            with contextlib.suppress(Exception):
-                batches.close()  # type: ignore[attr-defined]
+                        result = ChunkResult(row["data"], pickle.loads(row["stats"]), row["n_lines"],
+                                             row["n_bytes"], row["seconds"], row["first_line"])
+                        consume(result)
+                        if "first_result_s" not in session.timing:
+                            session.timing.update(first_result_s=time.perf_counter() - started,
+                                                  first_rows=result.stats.rows)
+                        done_through = result.first_line + result.n_lines - 1
+                        consumed += 1
+                        if fixed_size is None:
+                            reader.size = _next_size(result, reader.size)
+                        flow.write(reader.size, consumed)
+            finally:
+                with contextlib.suppress(Exception):
+                    batches.close()  # type: ignore[attr-defined]
     finally:
         (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.target_max_block_size,
          ctx.actor_task_retry_on_errors) = saved
