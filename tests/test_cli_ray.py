@@ -243,6 +243,35 @@ def test_cluster_killed_actor_loses_no_row(cluster, tmp_path):
     assert out.read_bytes() == expected  # the killed actor's chunks were scored again, exactly once
 
 
+def test_cluster_row_that_kills_every_actor_ends_with_exit_5(cluster, tmp_path):
+    """A chunk that kills its actor on every try (a hostile row) is retried ``--ray-max-retries`` times,
+    then the run stops cleanly (exit 5, one line, whole chunks before it written), never looping
+    forever as Ray Data's default (unlimited task retries) would."""
+    rows = [{"id": f"r{i}", "completion": str(i), "solution": str(i)} for i in range(100)]
+    die = {"id": "die", "completion": "DIE-CLI-TEST", "solution": "x"}
+    tail = [{"id": f"t{i}", "completion": "1", "solution": "1"} for i in range(30)]
+    rewards = [*REWARDS, "-r", "cli_test_batch=0"]
+    ref_in = write_jsonl(tmp_path / "ref_in.jsonl", rows)
+    ref_out = tmp_path / "ref_out.jsonl"
+    assert main(["score", str(ref_in), *rewards, "-o", str(ref_out), "--chunk-size", "10", "-q"]) == 0
+    src = write_jsonl(tmp_path / "in.jsonl", [*rows, die, *tail])  # the die row starts the 11th chunk
+    out = tmp_path / "out.jsonl"
+    start = time.monotonic()
+    proc = _run(_cluster_env(cluster), ["score", str(src), *rewards, "-o", str(out), "--engine", "ray",
+                                        "--address", cluster.address, "--workers", "2", "--chunk-size", "10",
+                                        "--ray-max-retries", "1"], timeout=180)
+    err = proc.stderr.decode()
+    assert proc.returncode == 5, err
+    assert len(err.strip().splitlines()) == 1 and "Ray engine failed" in err and "--resume" in err, err
+    # Ray Data stops the whole dataset at the failure: the chunks still in flight before the die row are
+    # not written either; what is written is whole chunks, exactly the local engine's rows
+    written = out.read_bytes()
+    assert ref_out.read_bytes().startswith(written)
+    last_line = json.loads(written.splitlines()[-1])["line"] if written else 0
+    assert last_line % 10 == 0 and f"after line {last_line} " in err, err
+    assert time.monotonic() - start < 120
+
+
 def test_cluster_node_removed_mid_run_loses_no_row(cluster, tmp_path):
     """A worker node (its own raylet) is removed while its actor scores. Ray Data 2.60 gives up on the
     chunk that ran there (``ActorUnavailableError``); rlvr starts the pipeline again after the last

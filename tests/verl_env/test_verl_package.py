@@ -7,8 +7,8 @@ manager of ``verl.workers.reward_manager``. Batches are real ``DataProto``s (lef
 right-padded responses) decoded by a tiny local character tokenizer on CPU. The assertion each time:
 the reward tensor holds rlvr's value at the last valid response token and zeros elsewhere.
 
-veRL's ``remote`` manager is not run: it starts Ray actors (a Ray cluster is too heavy for CI's two
-cores); it receives the same ``compute_score``, whose pickling is tested below.
+veRL's ``remote`` manager (its own Ray actors) is run in test_verl_ray.py, which starts a local Ray
+instance; it receives the same ``compute_score``, whose pickling is tested below.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_the_installed_verl_ships_the_managers_we_test():
     assert {"naive", "dapo"} <= set(reward_loop_managers())
 
 
-@pytest.mark.parametrize("manager", [m for m in reward_loop_managers() if m != "remote"])
+@pytest.mark.parametrize("manager", [m for m in reward_loop_managers() if m != "remote"])  # remote: test_verl_ray.py
 @pytest.mark.parametrize("path", ["pkg://rlvr.adapters.verl", "file"])
 def test_reward_loop_worker_scores_with_rlvr(manager, path, tokenizer, tokenizer_dir):
     """veRL 0.9's reward step: RewardLoopWorker (one per Ray worker in training) loads the manager named

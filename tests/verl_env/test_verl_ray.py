@@ -101,3 +101,26 @@ def test_legacy_batch_manager_scores_on_the_ray_pool(tokenizer):
     assert_rlvr_scores(out["reward_tensor"], batch)
     assert list(out["reward_extra_info"]["score"]) == EXPECTED
     assert len(pool_pids()) == 2
+
+
+def test_verl_remote_manager_runs_rlvr_in_its_own_ray_actors(tokenizer, tokenizer_dir):
+    """veRL's ``remote`` reward-loop manager pickles rlvr's plain ``compute_score`` into its own Ray
+    actors (RewardComputeWorker, one per ``reward.num_workers``) and calls it there per sample."""
+    from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
+
+    for pool in list(ray_adapter._verl_pools.values()):  # free the CPUs the other tests' pool holds
+        pool.shutdown()
+    ray_adapter._verl_pools.clear()
+    ray_adapter._verl_batchers.clear()
+    cfg = documented("pkg://rlvr.adapters.verl", "compute_score", "remote",
+                     f"actor_rollout_ref.model.path={tokenizer_dir}", "reward.num_workers=2")
+    worker = RewardLoopWorker(cfg)
+    assert len(worker.reward_manager.reward_worker) == 2  # num_cpus=1 each: the whole local instance
+    batch = make_batch(tokenizer)
+    outputs = worker.loop.run_until_complete(worker.compute_score_batch(batch))
+    assert [o["reward_score"] for o in outputs] == EXPECTED
+    rm_scores = type(worker.reward_manager).assemble_rm_scores(batch, [o["reward_score"] for o in outputs])
+    assert_rlvr_scores(rm_scores, batch)
+    assert [o["reward_extra_info"]["acc"] for o in outputs] == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0]
+    for actor in worker.reward_manager.reward_worker:
+        ray.kill(actor)

@@ -594,7 +594,7 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
                         if interrupted():
                             raise KeyboardInterrupt from None
                         if _cluster_loss(exc) is None or session.timing["restarts"] >= session.options.max_task_retries:
-                            raise RayEngineFailed(f"the Ray engine could not score the chunk after input line "
+                            raise RayEngineFailed(f"the Ray engine failed while scoring the input after line "
                                                   f"{done_through} ({_short(exc)})") from None
                         session.timing["restarts"] += 1  # a node or actor was lost: go on from done_through
                         check = None  # the lines up to done_through were just scored from this very input
