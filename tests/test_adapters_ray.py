@@ -136,7 +136,7 @@ def test_an_unreachable_address_fails_fast_with_the_fix():
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert time.monotonic() - t0 < 30  # ray.init alone retries for minutes
-    assert "no Ray cluster answers at '127.0.0.1:9'" in out.stdout and "ray start --head" in out.stdout, out.stderr
+    assert "cannot reach the Ray cluster at 127.0.0.1:9" in out.stdout and "ray start --head" in out.stdout, out.stderr
 
 
 # ----------------------------------------------------------------------------------- values and order
@@ -304,7 +304,7 @@ def test_verl_entries_score_like_the_verl_adapter(cluster):
             for s, t, g, i in zip(sources, texts, truths, infos)))
 
     assert asyncio.run(reward_worker()) == expected
-    from rlvr.adapters.ray import _verl_pools
+    from rlvr.adapters.ray.verl import _verl_pools
 
     pool = next(p for p in _verl_pools.values() if p.pool_name == "rlvr-verl-test")
     try:

@@ -28,7 +28,7 @@ from test_verl_package import (  # noqa: E402,F401 - fixtures are used by name
     worker_loop,
 )
 
-from rlvr.adapters import ray as ray_adapter  # noqa: E402
+from rlvr.adapters.ray import verl as ray_adapter  # noqa: E402
 
 POOL = "rlvr-verl-env-test"
 KNOBS = ("+reward.custom_reward_function.reward_kwargs.ray_actors=2",

@@ -36,7 +36,6 @@ import logging
 import os
 import pickle
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -45,6 +44,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlvr.runtime import ray_cluster
+from rlvr.runtime.ray_cluster import stderr_to_file
 from rlvr.scoring.chunk import ChunkResult, score_chunk
 from rlvr.scoring.plan import ScoringPlan
 from rlvr.scoring.resume import ResumeError
@@ -62,10 +63,6 @@ LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 TARGET_CHUNK_SECONDS = 0.5
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 16384
 FIRST_CHUNK_LINES = 32
-#: seconds to wait for a TCP connection to the cluster address before giving up
-CONNECT_TIMEOUT_S = 3.0
-_DEFAULT_GCS_PORT = 6379
-_DEFAULT_CLIENT_PORT = 10001
 
 
 class RayUsageError(ValueError):
@@ -102,97 +99,12 @@ class RayOptions:
 
 
 # ---------------------------------------------------------------------------- connecting
-def _split_address(address: str) -> tuple[str, int]:
-    text = address.strip()
-    if "://" in text:
-        text = text.split("://", 1)[1]
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        return text, _DEFAULT_GCS_PORT
+def check_reachable(address: str) -> None:
+    """:func:`rlvr.runtime.ray_cluster.check_reachable`, failing as a :class:`RayUsageError` (exit 2)."""
     try:
-        return host.strip("[]"), int(port)
-    except ValueError:
-        raise RayUsageError(f"--address {address!r}: expected HOST:PORT (e.g. 10.0.0.5:6379)") from None
-
-
-def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
-    """Fail fast with one clear line when no Ray cluster answers at ``address`` (``ray.init`` retries for
-    up to a minute): a TCP connect, then the GCS's own ``GetClusterId`` call, each within ``timeout``."""
-    host, port = _split_address(address)
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            speaks_http2 = _answers_http2(sock)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        if isinstance(exc, (TimeoutError, socket.timeout)):
-            reason = f"no answer within {timeout:g} s"
-        raise RayUsageError(
-            f"cannot reach the Ray cluster at {address} ({reason}); start it with `ray start --head` "
-            "or pass the address `ray start` printed (--address HOST:PORT)"
-        ) from None
-    if not speaks_http2:
-        raise RayUsageError(f"{address} does not answer as a Ray cluster (no gRPC server there); pass the GCS "
-                            "address `ray start --head` printed (HOST:PORT, port 6379 by default)")
-    _check_gcs(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}", address, timeout)
-
-
-def _answers_http2(sock: socket.socket) -> bool:
-    """Whether the server answers an HTTP/2 connection preface with a SETTINGS frame (every gRPC server,
-    the GCS included, does at once; a silent or other server does not)."""
-    try:
-        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
-        header = b""
-        while len(header) < 9:
-            part = sock.recv(9 - len(header))
-            if not part:
-                return False
-            header += part
-    except OSError:
-        return False
-    return header[3] == 0x04  # frame type SETTINGS
-
-
-def _check_gcs(target: str, address: str, timeout: float) -> None:
-    """Ask the GCS for its cluster id with a deadline (Ray's own client call, as ``ray.init`` makes it)."""
-    from ray._raylet import InnerGcsClient
-
-    try:
-        with _stderr_to_file():  # its C++ retry warnings
-            InnerGcsClient.standalone(target, None, int(timeout * 1000))
-    except Exception as exc:  # noqa: BLE001 - Ray raises its own RpcError/ConnectionError types
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise RayUsageError(
-            f"{address} does not answer as a Ray cluster ({reason}); pass the GCS address "
-            "`ray start --head` printed (HOST:PORT, port 6379 by default)"
-        ) from None
-
-
-class _Captured:
-    keep = False
-
-
-@contextlib.contextmanager
-def _stderr_to_file() -> Iterator[_Captured]:
-    """Send fd 2 to a temporary file (Ray's C++ start-up lines); copied back to stderr only on failure."""
-    captured = _Captured()
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield captured
-        return
-    with tempfile.TemporaryFile() as tmp:
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if captured.keep:
-                tmp.seek(0)
-                text = tmp.read()[-4000:].decode("utf-8", "replace")
-                if text.strip():
-                    sys.stderr.write(text)
+        ray_cluster.check_reachable(address)
+    except ray_cluster.ClusterUnreachable as exc:
+        raise RayUsageError(str(exc)) from None
 
 
 def _quiet_ray_logging() -> None:
@@ -278,7 +190,7 @@ def connect(opts: RayOptions) -> RaySession:
     # the object store); rlvr reports every failure itself, in one line
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     try:
-        with _stderr_to_file() as captured, contextlib.redirect_stdout(sys.stderr):  # stdout may be the output
+        with stderr_to_file() as captured, contextlib.redirect_stdout(sys.stderr):  # stdout may be the output
             try:
                 ray.init(address=address, **kwargs)
             except BaseException:

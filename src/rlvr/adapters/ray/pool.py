@@ -1,55 +1,10 @@
-"""Rewards for trainers on a Ray cluster: a pool of reward actors behind a TRL/Unsloth reward function.
-
-A :class:`RayRewardPool` starts ``num_actors`` Ray actors; each builds the reward stack **once**
-from the same specs every rlvr adapter accepts (registered names and presets, ``"name=weight"``,
-``"package.module:function"``, stack files, ``{name: {weight, params}}`` dicts; see
-:func:`rlvr.rewards.build.build_stack`) and keeps its math worker pool / Docker sandbox pool warm
-on its node. A call splits the batch into shards, fans them out over the actors (on several
-nodes) and returns the values in input order::
-
-    from rlvr.adapters.ray import ray_reward_funcs
-    funcs, weights = ray_reward_funcs(["math_accuracy", "format=0.2"], num_actors=8,
-                                      resources={"rlvr_cpu": 1}, address="auto")
-    GRPOTrainer(..., reward_funcs=funcs, args=GRPOConfig(..., reward_weights=weights))
-
-Code rewards go where Docker is: start those nodes with ``ray start --resources='{"docker": 1}'``
-and pass ``resources={"docker": 1}``; Ray only places such actors on those nodes.
-
-**Groups.** Group-relative rewards (``kimi_length``) need every sample of a prompt in one call.
-Shards never split a group: rows are grouped by the ``group_id`` column when the batch has it,
-else by the prompt (``group_by="auto"``; ``"none"`` when no reward compares rows).
-
-**Failures** (a training step never raises for anything the model wrote or the cluster did):
-
-* an actor that dies mid-call (SIGKILL, OOM, node lost) is restarted by Ray (``max_restarts=-1``)
-  and its shard is sent again (``retries`` times) to a free actor; values stay in input order,
-  none lost or duplicated;
-* a shard that keeps killing actors is split, group by group, then row by row: a row that kills
-  its actor ``row_retries + 1`` times while the pool is healthy (another actor answers a ping)
-  is a failed sample: value ``0.0``, status ``runtime_error`` (``timeout`` if it ran past
-  ``shard_timeout``). The model caused it; ``None`` would let a model hide its samples from
-  the loss. The rest of its group is scored again without it;
-* ``None`` (status ``sandbox_error``) only for causes outside the submission: no actor answers
-  within ``health_timeout`` after retries (nodes lost, cluster gone). A warning names the cause;
-* configuration errors (a column the stack needs is missing, an unknown veRL ``data_source``)
-  raise on the driver, as the in-process reward does: :class:`RayRewardError` when the pool
-  cannot start (unreachable address, no node offers the ``resources``).
-
-**veRL** (which already runs Ray): :func:`verl_compute_score` (reward-loop managers ``naive``,
-``dapo``...: veRL calls it per sample, concurrently; calls are gathered into shards) and
-:func:`verl_compute_score_batch` (the ``batch`` manager) score with
-:func:`rlvr.adapters.verl.compute_score_batch` on the pool's actors. Pool knobs come from
-``reward.custom_reward_function.reward_kwargs`` (``ray_actors``, ``ray_num_cpus``,
-``ray_resources``, ...); actors are named and shared by every reward worker of the job. See
-docs/ray-rewards.md.
-
-Ray is imported only when a pool starts: ``import rlvr.adapters.ray`` stays light.
+"""The pool of reward actors behind :mod:`rlvr.adapters.ray`: :class:`RewardWorker` (what each Ray
+actor runs), :class:`RayRewardPool` (start, fan out in shards, retry, isolate rows that kill
+their actor, keep input order). See the package docstring for the failure rules.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import importlib
 import json
 import logging
@@ -62,19 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rlvr.rewards.base import TRAINER_KWARGS, report_to_trainer, to_values
+from rlvr.rewards.base import TRAINER_KWARGS
+from rlvr.runtime.ray_cluster import ClusterUnreachable, check_reachable
 from rlvr.score import Score, Status
 
-__all__ = [
-    "RayReward",
-    "RayRewardError",
-    "RayRewardPool",
-    "RewardWorker",
-    "ray_reward",
-    "ray_reward_funcs",
-    "verl_compute_score",
-    "verl_compute_score_batch",
-]
+__all__ = ["GroupBy", "RayRewardError", "RayRewardPool", "RewardWorker"]
 
 log = logging.getLogger("rlvr.ray")
 
@@ -275,7 +222,11 @@ class RayRewardPool:
                 return self._actors
             ray = _import_ray()
             if not ray.is_initialized():
-                _probe_address(self.address)
+                if self.address:
+                    try:
+                        check_reachable(self.address)
+                    except ClusterUnreachable as exc:
+                        raise RayRewardError(f"rlvr ray pool: {exc}, or pass address=None for a local Ray") from None
                 try:
                     ray.init(address=self.address, **self.init_kwargs)
                 except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -634,218 +585,6 @@ class RayRewardPool:
 
 
 # =============================================================================== the TRL callable
-class RayReward:
-    """A TRL / Unsloth reward function backed by a :class:`RayRewardPool` (see :func:`ray_reward`).
-
-    Calling it returns exactly ``len(completions)`` values (``float``, or ``None`` for "cannot
-    judge"), the weighted total of the stack, like calling the stack in-process. ``log_extra`` /
-    ``log_metric`` (TRL >= 1.0) get the statuses, the unjudged fraction and each member's mean
-    (``rlvr/<name>/<reward>``), as the in-process stack reports them.
-    """
-
-    def __init__(self, pool: RayRewardPool, *, name: str | None = None, none_as: float | None = None):
-        self.pool = pool
-        self.__name__ = name or pool.reward_name
-        self.none_as = none_as
-
-    def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None,
-                 completion_ids: Sequence[Any] | None = None, **kwargs: Any) -> list[float | None]:
-        scores = self.pool.score_batch(completions if completions is not None else [], prompts=prompts,
-                                       completion_ids=completion_ids, **kwargs)
-        log_metric = kwargs.get("log_metric")
-        report_to_trainer(self.__name__, scores, kwargs.get("log_extra"), log_metric)
-        if log_metric is not None and scores and self.pool.stack is not None:
-            for member in self.pool.stack.names:
-                vals = [((s.details.get("rewards") or {}).get(member) or {}).get("value") for s in scores]
-                vals = [v for v in vals if v is not None]
-                log_metric(f"rlvr/{self.__name__}/{member}", sum(vals) / len(vals) if vals else 0.0)
-        none_as = self.none_as if self.none_as is not None else getattr(self.pool.stack, "none_as", None)
-        return to_values(scores, none_as)
-
-    def as_async(self) -> AsyncRayReward:
-        """The same reward with a coroutine ``__call__`` (TRL >= 0.27 awaits it concurrently)."""
-        return AsyncRayReward(self)
-
-    def shutdown(self) -> None:
-        """Kill the pool's actors."""
-        self.pool.shutdown()
-
-    def __repr__(self) -> str:
-        return f"<RayReward {self.__name__!r} on {self.pool!r}>"
-
-
-class AsyncRayReward:
-    """Async view of a :class:`RayReward` (same ``__name__``)."""
-
-    def __init__(self, reward: RayReward):
-        self.reward = reward
-        self.__name__ = reward.__name__
-
-    async def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs: Any) -> list[float | None]:
-        return await asyncio.to_thread(self.reward, prompts=prompts, completions=completions,
-                                       completion_ids=completion_ids, **kwargs)
-
-
-def ray_reward(rewards: Any, *, name: str | None = None, none_as: float | None | Literal["auto"] = None,
-               **pool_options: Any) -> RayReward:
-    """A TRL/Unsloth reward function that scores each batch on a pool of Ray actors.
-
-    Args:
-        rewards: any spec :func:`rlvr.rewards.build.build_stack` accepts (``"math_accuracy"``,
-            ``["math_accuracy", "format=0.2"]``, ``"r1_math"`` presets, ``"pkg.mod:func"``, a stack file,
-            a ready :class:`~rlvr.rewards.stack.RewardStack`).
-        name: ``__name__`` (TRL logs ``rewards/<name>/mean``); default: the stack's name.
-        none_as: value returned instead of ``None``: a number, ``None`` (keep the stack's own rule),
-            or ``"auto"`` (Unsloth's rule, :func:`rlvr.adapters.unsloth.default_none_as`: keep ``None``
-            on TRL >= 1.6, ``0.0`` below).
-        **pool_options: :class:`RayRewardPool` knobs (``num_actors``, ``num_cpus``, ``resources``,
-            ``address``, ``shard_size``, ``shard_timeout``, ...).
-
-    The pool starts at the first call (or ``reward.pool.start()``); ``reward.shutdown()`` kills it.
-    """
-    if isinstance(none_as, str):
-        if none_as != "auto":
-            raise ValueError(f"none_as must be a number, None or 'auto', got {none_as!r}")
-        from rlvr.adapters.unsloth import default_none_as
-
-        none_as = default_none_as()
-    return RayReward(RayRewardPool(rewards, **pool_options), name=name,
-                     none_as=None if none_as is None else float(none_as))
-
-
-def ray_reward_funcs(rewards: Any, *, name: str | None = None, none_as: float | None | Literal["auto"] = None,
-                     **pool_options: Any) -> tuple[list[Any], list[float]]:
-    """``([ray_reward(...)], [1.0])``, shaped like :func:`rlvr.adapters.trl.trl_reward_funcs` for
-    ``GRPOTrainer(reward_funcs=...)`` / ``GRPOConfig(reward_weights=...)``.
-
-    One callable returns the weighted total (one fan-out per batch instead of one per reward);
-    each member's mean is logged as ``rlvr/<name>/<reward>`` where TRL passes ``log_metric``.
-    Unsloth: pass ``none_as="auto"``.
-    """
-    from rlvr.adapters.trl import check_reward_funcs
-
-    funcs, weights = [ray_reward(rewards, name=name, none_as=none_as, **pool_options)], [1.0]
-    check_reward_funcs(funcs, weights, allow_async=False)
-    return funcs, weights
-
-
-# =============================================================================== veRL entry points
-#: ``reward_kwargs`` keys read by the veRL entry points (everything else is ignored, as veRL's own
-#: keywords such as ``reward_router_address`` are).
-VERL_POOL_KEYS = {
-    "ray_actors": ("num_actors", int),
-    "ray_num_cpus": ("num_cpus", float),
-    "ray_resources": ("resources", dict),
-    "ray_shard_size": ("shard_size", int),
-    "ray_shard_timeout": ("shard_timeout", float),
-    "ray_retries": ("retries", int),
-    "ray_row_retries": ("row_retries", int),
-    "ray_health_timeout": ("health_timeout", float),
-    "ray_address": ("address", str),
-    "ray_setup_modules": ("setup_modules", tuple),
-    "ray_pool_name": ("pool_name", str),
-}
-
-_verl_pools: dict[str, RayRewardPool] = {}
-_verl_batchers: dict[tuple[int, str], _Gatherer] = {}
-_verl_lock = threading.Lock()
-
-
-def _verl_pool(kwargs: Mapping[str, Any]) -> RayRewardPool:
-    """This process's pool for these knobs; its actors are named, so every veRL reward worker of the
-    job that asks for the same knobs gets the same actors."""
-    options: dict[str, Any] = {}
-    for key, (option, kind) in VERL_POOL_KEYS.items():
-        value = kwargs.get(key)
-        if value is None:
-            continue
-        if kind is dict:
-            value = json.loads(value) if isinstance(value, str) else {str(k): float(v) for k, v in dict(value).items()}
-        elif kind is tuple:
-            value = (value,) if isinstance(value, str) else tuple(value)
-        else:
-            value = kind(value)
-        options[option] = value
-    options.setdefault("num_actors", 4)
-    options.setdefault("group_by", "none")
-    key = json.dumps(options, sort_keys=True, default=str)
-    options.setdefault("pool_name", "rlvr-verl-" + hashlib.sha1(key.encode()).hexdigest()[:10])
-    with _verl_lock:
-        pool = _verl_pools.get(key)
-        if pool is None:
-            pool = _verl_pools[key] = RayRewardPool(None, kind="verl", **options)
-        return pool
-
-
-def verl_compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[Any], ground_truths: Sequence[Any],
-                             extra_infos: Sequence[Any] | None = None, **kwargs: Any) -> list[dict[str, Any]]:
-    """veRL's ``batch`` reward manager entry: the batch scored by
-    :func:`rlvr.adapters.verl.compute_score_batch` on the Ray pool; one result dict per sample, in order.
-
-    Config: ``reward.reward_manager.name=batch``, ``reward.custom_reward_function.path=pkg://rlvr.adapters.ray``,
-    ``reward.custom_reward_function.name=verl_compute_score_batch``; pool knobs in
-    ``reward.custom_reward_function.reward_kwargs`` (:data:`VERL_POOL_KEYS`)."""
-    return _verl_pool(kwargs).score_verl(data_sources, solution_strs, ground_truths, extra_infos)
-
-
-async def verl_compute_score(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any = None,
-                             **kwargs: Any) -> dict[str, Any]:
-    """veRL reward-loop entry (managers ``naive``, ``dapo``, ``rate_limited``...): one sample, awaited.
-
-    veRL's reward worker awaits every sample of its chunk concurrently; calls arriving within
-    ``ray_linger_s`` (default 0.02 s) of each other, up to ``ray_max_batch`` (default 512), are
-    sent to the pool as one batch. Returns the same dict as :func:`rlvr.adapters.verl.compute_score`
-    (``score``, ``acc``, ``status``, ``reason``, ``judged``)."""
-    pool = _verl_pool(kwargs)
-    loop = asyncio.get_running_loop()
-    linger = float(kwargs.get("ray_linger_s", 0.02))
-    max_batch = int(kwargs.get("ray_max_batch", 512))
-    key = (id(loop), pool.pool_name or "")
-    with _verl_lock:
-        gatherer = _verl_batchers.get(key)
-        if gatherer is None or gatherer.loop is not loop:
-            gatherer = _verl_batchers[key] = _Gatherer(pool, loop, linger, max_batch)
-    return await gatherer.submit((data_source, solution_str, ground_truth, extra_info))
-
-
-class _Gatherer:
-    """Collects concurrent per-sample calls on one event loop into batches for the pool."""
-
-    def __init__(self, pool: RayRewardPool, loop: asyncio.AbstractEventLoop, linger: float, max_batch: int):
-        self.pool, self.loop, self.linger, self.max_batch = pool, loop, linger, max(1, max_batch)
-        self.pending: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
-        self.timer: asyncio.TimerHandle | None = None
-
-    async def submit(self, row: tuple[Any, ...]) -> Any:
-        future = self.loop.create_future()
-        self.pending.append((row, future))
-        if len(self.pending) >= self.max_batch:
-            self._flush()
-        elif self.timer is None:
-            self.timer = self.loop.call_later(self.linger, self._flush)
-        return await future
-
-    def _flush(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        batch, self.pending = self.pending, []
-        if batch:
-            self.loop.create_task(self._score(batch))
-
-    async def _score(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
-        cols = list(zip(*(row for row, _ in batch)))
-        try:
-            results = await self.loop.run_in_executor(None, self.pool.score_verl, *cols)
-        except BaseException as exc:  # a configuration error: every waiting sample raises it
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, future), result in zip(batch, results):
-            if not future.done():
-                future.set_result(result)
-
 
 # =============================================================================== helpers
 class _ConfigFailure(Exception):
@@ -862,24 +601,6 @@ def _import_ray() -> Any:
     except ImportError:
         raise RayRewardError("rlvr.adapters.ray needs Ray: pip install 'rlvr[ray]'") from None
     return ray
-
-
-def _probe_address(address: str | None, timeout: float = 5.0) -> None:
-    """Fail fast on an unreachable ``host:port`` (``ray.init`` itself retries for minutes)."""
-    if not address or address in ("auto", "local"):
-        return
-    target = address.split("://", 1)[-1].rsplit("/", 1)[0]
-    host, sep, port = target.rpartition(":")
-    if not sep or not port.isdigit():
-        return
-    import socket
-
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
-    except OSError as exc:
-        raise RayRewardError(
-            f"rlvr ray pool: no Ray cluster answers at {address!r} ({exc}). Start one with `ray start --head` "
-            "on that machine, check the address and the firewall, or pass address=None for a local Ray.") from None
 
 
 def _unavailable(reason: str) -> Score:
@@ -943,3 +664,4 @@ def _prompt_key(prompt: Any) -> str:
         return "m:" + json.dumps(prompt, sort_keys=True, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return "r:" + repr(prompt)
+
