@@ -75,6 +75,17 @@ def _measure(text: str, ids: Sequence[int] | None, unit: str) -> tuple[int | Non
 
 
 # ============================================================================ thought_length
+
+def prompt_group_key(prompt: Any) -> str:
+    """The key that puts completions of the same prompt (a string or a chat message list) into one
+    GRPO group; also used by :mod:`rlvr.adapters.ray` so its shards never split such a group."""
+    if prompt is None or isinstance(prompt, str):
+        return "p:" + (prompt or "")
+    try:
+        return "m:" + json.dumps(prompt, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return "r:" + repr(prompt)
+
 class ThoughtLengthParams(RewardParams):
     mode: Literal["step", "ramp"] = Field("ramp", description="step: 1 if L > threshold else 0; ramp: min(1, L/target)")
     threshold: int = Field(1000, ge=0, description="step mode: the think span must be longer than this")
@@ -360,13 +371,7 @@ class KimiLengthReward(_AccuracyShaped):
     def _group_key(self, sample: Sample, use_column: bool) -> str:
         if use_column:
             return "c:" + repr(sample.fields.get(self.params.group_column))
-        prompt = sample.prompt
-        if prompt is None or isinstance(prompt, str):
-            return "p:" + (prompt or "")
-        try:
-            return "m:" + json.dumps(prompt, sort_keys=True, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            return "r:" + repr(prompt)
+        return prompt_group_key(sample.prompt)
 
     def shape_batch(self, samples: list[Sample], inner: list[Score]) -> list[Score]:
         p = self.params

@@ -6,7 +6,6 @@ their actor, keep input order). See the package docstring for the failure rules.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import math
 import os
@@ -373,7 +372,9 @@ class RayRewardPool:
         prompts = rows.get("prompts")
         if prompts is None:
             return None
-        return [_prompt_key(p) for p in prompts]
+        from rlvr.rewards.length import prompt_group_key
+
+        return [prompt_group_key(p) for p in prompts]
 
     def _shards(self, n: int, group_keys: list[str] | None) -> list[list[int]]:
         target = self.shard_size or max(1, math.ceil(n / (2 * self.num_actors)))
@@ -655,13 +656,3 @@ def _plain_info(info: Any) -> Any:
     if isinstance(info, Mapping):
         return {str(k): _plain(v) for k, v in info.items()}
     return info
-
-
-def _prompt_key(prompt: Any) -> str:
-    if prompt is None or isinstance(prompt, str):
-        return "p:" + (prompt or "")
-    try:
-        return "m:" + json.dumps(prompt, sort_keys=True, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return "r:" + repr(prompt)
-
