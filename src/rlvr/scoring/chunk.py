@@ -27,7 +27,7 @@ from rlvr.scoring.plan import Component, ScoringPlan
 from rlvr.scoring.rows import InputRow, parse_line
 from rlvr.scoring.stats import RunStats
 
-__all__ = ["ChunkResult", "Job", "error_record", "job_lines_text", "score_chunk", "score_job"]
+__all__ = ["ChunkResult", "ChunkSizing", "Job", "error_record", "job_lines_text", "score_chunk", "score_job"]
 
 
 @dataclass
@@ -40,6 +40,24 @@ class ChunkResult:
     n_bytes: int
     seconds: float
     first_line: int = 0  #: input line number of the chunk's first line
+
+
+@dataclass(frozen=True)
+class ChunkSizing:
+    """Adaptive chunking (no ``--chunk-size``): each engine's chunks take about ``target_seconds``
+    of scoring, within ``[min_lines, max_lines]`` lines."""
+
+    target_seconds: float
+    min_lines: int
+    max_lines: int
+
+    def next_size(self, result: ChunkResult, current: int) -> int:
+        """The lines per chunk to cut next, from how long ``result``'s chunk took (growing at
+        most 4x at a time; doubling when its time was too short to measure)."""
+        if result.seconds <= 0:
+            return min(current * 2, self.max_lines)
+        wanted = min(int(result.n_lines * self.target_seconds / result.seconds), current * 4)
+        return max(self.min_lines, min(self.max_lines, wanted))
 
 
 #: A unit of work: ``(first line number, raw lines)`` or a :class:`~rlvr.scoring.line_ranges.LineRange`

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from rlvr.scoring.resume import ResumeError
+from rlvr.scoring.resume import input_too_short
 
 __all__ = ["LineRange", "LineRangeReader", "read_range"]
 
@@ -83,7 +83,7 @@ class LineRangeReader:
     between chunks; ``bytes_read``: progress).
 
     Lines up to ``skip_through`` are skipped (``--resume``); ``check_last`` is called with the
-    raw input line ``skip_through`` and :class:`ResumeError` is raised when the file is
+    raw input line ``skip_through`` and :class:`~rlvr.scoring.resume.ResumeError` is raised when the file is
     shorter. Lines after ``limit`` (when given) are not read. A chunk holds ``size`` lines
     unless a byte cap ends it first: ``max_bytes`` and, with ``workers > 1``, a
     ``1 / (3 x workers)`` share of the bytes left (at least 64 KiB), so the run does not end
@@ -172,8 +172,7 @@ class LineRangeReader:
             if self.limit is not None and found > self.limit:
                 found = self.limit
             if found < skip:
-                raise ResumeError(f"the input has {found} lines, but the output already holds rows up to input line "
-                                  f"{skip}: resume with the input the output was scored from (and the same --limit)")
+                raise input_too_short(found, skip)
             if self.check_last is not None:
                 self.check_last(os.pread(fd, pos - last_start, last_start))
             line = skip + 1

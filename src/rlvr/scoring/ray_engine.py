@@ -42,11 +42,11 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from rlvr.runtime import ray_cluster
 from rlvr.runtime.ray_cluster import stderr_to_file
-from rlvr.scoring.chunk import ChunkResult, score_chunk
+from rlvr.scoring.chunk import ChunkResult, ChunkSizing, score_chunk
 from rlvr.scoring.plan import ScoringPlan
 from rlvr.scoring.resume import ResumeError
 from rlvr.scoring.sources import ChunkReader, InputReadError, JsonlSource, Source
@@ -62,6 +62,8 @@ LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 #: adaptive chunking (without --chunk-size): chunks of about this long, within these line counts
 TARGET_CHUNK_SECONDS = 0.5
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 16384
+#: larger chunks than the local engine's: a Ray task costs ~20 ms more than a local worker's chunk
+CHUNK_SIZING = ChunkSizing(TARGET_CHUNK_SECONDS, MIN_CHUNK_LINES, MAX_CHUNK_LINES)
 FIRST_CHUNK_LINES = 32
 
 
@@ -126,6 +128,9 @@ class RaySession:
     #: start-up included), ``first_rows`` (that chunk's output rows), ``restarts`` (pipelines started
     #: again after a lost node); the summary shows this dict as ``ray_run``
     timing: dict[str, Any] = field(default_factory=dict)
+
+    #: how the runner sizes the next chunk from the last one's scoring time
+    chunk_sizing: ClassVar[ChunkSizing] = CHUNK_SIZING
 
     def summary(self) -> dict[str, Any]:
         """The fields ``--summary-json`` gets for a Ray run (``ray_run`` is filled in as the run goes)."""
@@ -363,15 +368,6 @@ class RlvrChunkScorer:
         return pa.table(cols, schema=_result_schema())
 
 
-def _next_size(result: ChunkResult, current: int) -> int:
-    """Adaptive chunk size for Ray: chunks of about :data:`TARGET_CHUNK_SECONDS` (a Ray task costs
-    ~20 ms more than a local worker's chunk, so Ray's chunks are larger), growing at most 4x at a time."""
-    if result.seconds <= 0:
-        return min(current * 2, MAX_CHUNK_LINES)
-    wanted = min(int(result.n_lines * TARGET_CHUNK_SECONDS / result.seconds), current * 4)
-    return max(MIN_CHUNK_LINES, min(MAX_CHUNK_LINES, wanted))
-
-
 def _actor_class() -> type:
     """The actor class under its public name (Ray names the process after it)."""
     return type(ACTOR_CLASS_NAME, (RlvrChunkScorer,), {"__module__": __name__, "__qualname__": ACTOR_CLASS_NAME})
@@ -447,8 +443,9 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
             fixed_size: int | None = None) -> None:
     """Score ``source`` on the connected cluster; ``consume`` gets every chunk's result in input order.
 
-    ``reader`` carries the runner's chunking (``skip_through``, ``check_last``, ``size``);
-    its ``bytes_read`` is kept current for the progress display, and ``error`` is set when the
+    ``reader`` carries the runner's chunking (``skip_through``, ``check_last``, ``size``:
+    ``consume`` sets the next size with :attr:`RaySession.chunk_sizing`, and the read task
+    follows it; ``fixed_size`` is ``--chunk-size``, else the first chunks are small); its ``bytes_read`` is kept current for the progress display, and ``error`` is set when the
     input ends early. When the cluster loses a node (or an actor becomes unreachable) mid-run,
     Ray Data 2.60 gives up on the chunk that was running there; the pipeline is then started
     again from the line after the last consumed chunk (at most ``max_task_retries`` times; the
@@ -527,9 +524,7 @@ def run_ray(plan: ScoringPlan, source: Source, reader: ChunkReader, consume: Cal
                                                   first_rows=result.stats.rows)
                         done_through = result.first_line + result.n_lines - 1
                         consumed += 1
-                        if fixed_size is None:
-                            reader.size = _next_size(result, reader.size)
-                        flow.write(reader.size, consumed)
+                        flow.write(reader.size, consumed)  # consume() sized the next chunk (chunk_sizing)
             finally:
                 with contextlib.suppress(Exception):
                     batches.close()  # type: ignore[attr-defined]

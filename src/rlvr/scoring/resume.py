@@ -29,11 +29,18 @@ from typing import Any
 
 from rlvr.scoring.jsonl import loads
 
-__all__ = ["ResumeError", "ResumePoint", "find_resume_point", "resume_point_of"]
+__all__ = ["ResumeError", "ResumePoint", "find_resume_point", "input_too_short", "resume_point_of"]
 
 
 class ResumeError(ValueError):
     """The existing output cannot be resumed (usage error: exit code 2)."""
+
+
+def input_too_short(lines: int, resumed_through: int) -> ResumeError:
+    """The error for an input of ``lines`` lines resuming an output that holds rows up to input
+    line ``resumed_through`` (every reader raises the same one)."""
+    return ResumeError(f"the input has {lines} lines, but the output already holds rows up to input line "
+                       f"{resumed_through}: resume with the input the output was scored from (and the same --limit)")
 
 
 @dataclass

@@ -26,6 +26,7 @@ An interrupt, a write error, a worker failure and an unreadable input print exac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from rlvr.scoring.chunk import ChunkResult, score_job
+from rlvr.scoring.chunk import ChunkResult, ChunkSizing, score_job
 from rlvr.scoring.interrupts import InterruptGuard
 from rlvr.scoring.output import Output, OutputLocked, OutputWriteError, open_output_fd
 from rlvr.scoring.parquet_output import check_parquet_output, is_parquet_path, rows_path
@@ -58,6 +59,7 @@ AUTO_PARALLEL_BYTES = 32 * 1024 * 1024
 #: Adaptive chunking aims at chunks taking about this long (output is flushed per chunk).
 TARGET_CHUNK_SECONDS = 0.25
 MIN_CHUNK_LINES, MAX_CHUNK_LINES = 8, 4096
+LOCAL_CHUNK_SIZING = ChunkSizing(TARGET_CHUNK_SECONDS, MIN_CHUNK_LINES, MAX_CHUNK_LINES)
 
 EXIT_OK, EXIT_FAILED_ROWS, EXIT_USAGE = 0, 1, 2
 EXIT_LOCKED, EXIT_WRITE_FAILED, EXIT_WORKER_FAILED = 3, 4, 5
@@ -119,16 +121,6 @@ def _resume_check(point: ResumePoint, id_column: str, completion_column: str | N
 def _short_repr(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _next_size(result: ChunkResult, fixed: int | None, current: int) -> int:
-    if fixed:
-        return fixed
-    if result.seconds <= 0:
-        return min(current * 2, MAX_CHUNK_LINES)
-    wanted = int(result.n_lines * TARGET_CHUNK_SECONDS / result.seconds)
-    wanted = min(wanted, current * 4)  # grow gradually
-    return max(MIN_CHUNK_LINES, min(MAX_CHUNK_LINES, wanted))
 
 
 def _auto_workers(source: Source) -> int:
@@ -238,8 +230,6 @@ def run_scoring(opts: ScoreOptions, stderr: TextIO | None = None) -> int:
 
 def _run_on_ray(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str], stderr: TextIO) -> int:
     """Connect to Ray (before the output is touched: an unreachable cluster scores nothing), then run."""
-    import dataclasses
-
     from rlvr.scoring.ray_engine import RayOptions, RayUsageError, connect, spool_stdin
 
     ray_opts = opts.ray or RayOptions()
@@ -264,7 +254,7 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
     stats = RunStats(names, plan.pass_metric, plan.pass_threshold)
     parquet = is_parquet_path(opts.output)  # rows go to a JSONL side file, converted at the end
     rows_file = rows_path(opts.output) if parquet else opts.output
-    out, point = _open_output(_with_output(opts, rows_file) if parquet else opts, names, stats)
+    out, point = _open_output(dataclasses.replace(opts, output=rows_file), names, stats)
     done_through = point.last_line if point else 0
     resumed_lines = stats.lines
     workers = session.actors if session is not None else opts.workers or _auto_workers(source)
@@ -272,6 +262,7 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
     show = stderr.isatty() if opts.progress is None else opts.progress
     progress = Progress(stderr, total_bytes, show and not opts.quiet)
     size = opts.chunk_lines or (MIN_CHUNK_LINES * 4 if workers == 1 else 256)
+    sizing = session.chunk_sizing if session is not None else LOCAL_CHUNK_SIZING
     check = _resume_check(point, plan.id_column, plan.completion_column) if point and point.records else None
     new_rows = 0
     start = time.perf_counter()
@@ -291,14 +282,16 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
         stats.merge(result.stats)
         new_rows += result.stats.rows
         done_through = result.first_line + result.n_lines - 1
-        reader.size = _next_size(result, opts.chunk_lines, reader.size)
+        if not opts.chunk_lines:
+            reader.size = sizing.next_size(result, reader.size)
         progress.update(reader.bytes_read, stats.lines, new_rows, stats.malformed + stats.failed_rows)
 
     try:
-        input_lines = source.lines()
-        reader = ChunkReader(input_lines, done_through, size, check, defer_errors=True)
         if session is None and hasattr(source, "line_ranges"):  # a plain JSONL file: workers read their own lines
             reader = source.line_ranges(done_through, size, check, workers=workers)
+        else:
+            input_lines = source.lines()
+            reader = ChunkReader(input_lines, done_through, size, check, defer_errors=True)
         if session is not None:  # --engine ray
             from rlvr.scoring.ray_engine import RayEngineFailed, run_ray
 
@@ -401,12 +394,6 @@ def _run(opts: ScoreOptions, source: Source, plan: ScoringPlan, names: list[str]
 
                 return EXIT_WRITE_FAILED if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO) else EXIT_USAGE
     return code
-
-
-def _with_output(opts: ScoreOptions, output: str) -> ScoreOptions:
-    import dataclasses
-
-    return dataclasses.replace(opts, output=output)
 
 
 def _silence_stdout() -> None:

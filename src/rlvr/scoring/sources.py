@@ -42,7 +42,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from rlvr.scoring.resume import ResumeError
+from rlvr.scoring.resume import input_too_short
+from rlvr.scoring.rows import DEFAULT_GROUP_COLUMN
 
 __all__ = [
     "DEFAULT_COMPLETION_COLUMNS", "MAX_CHUNK_BYTES", "ChunkReader", "GzipJsonlSource", "InputError", "InputReadError",
@@ -52,7 +53,7 @@ __all__ = [
 #: A chunk never holds more than this many bytes of input (megabyte completions).
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
 #: Columns tried, in this order, for a row's completion(s) when ``--completion-column`` is not given.
-DEFAULT_COMPLETION_COLUMNS = ("completion", "completions", "generations")
+DEFAULT_COMPLETION_COLUMNS = ("completion", "completions", DEFAULT_GROUP_COLUMN)
 #: Bytes of compressed input read per step, and at most this many decompressed bytes per step.
 _READ_BLOCK = 1 << 20
 _IO_HINT = "pip install 'rlvr[io]'"
@@ -441,7 +442,7 @@ class ChunkReader:
     """Yields ``(first_line_number, [raw lines])``; ``size`` may change between chunks.
 
     Lines up to ``skip_through`` are skipped (``--resume``); ``check_last`` is called with
-    input line ``skip_through`` itself, and :class:`ResumeError` is raised when the input is
+    input line ``skip_through`` itself, and :class:`~rlvr.scoring.resume.ResumeError` is raised when the input is
     shorter than that. ``bytes_read`` tells how far into the input it is (progress; the unit
     of the source's ``total_bytes``).
 
@@ -489,8 +490,7 @@ class ChunkReader:
         except InputReadError as exc:
             error = exc
         if error is None and number < skip:
-            raise ResumeError(f"the input has {number} lines, but the output already holds rows up to input line "
-                              f"{skip}: resume with the input the output was scored from (and the same --limit)")
+            raise input_too_short(number, skip)
         if batch:
             yield first, batch
         if error is not None:
