@@ -25,7 +25,6 @@ Failure policy (a training step never raises for anything the model wrote or the
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -33,6 +32,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
+
+from rlvr.async_reward import AsyncReward
 
 __all__ = ["AsyncRemoteReward", "RemoteReward", "RemoteRewardError", "remote_reward"]
 
@@ -106,10 +107,10 @@ class RemoteReward:
         self._report(result, kwargs.get("log_extra"), kwargs.get("log_metric"))
         return values
 
-    def as_async(self) -> AsyncRemoteReward:
+    def as_async(self) -> AsyncReward:
         """The same reward with a coroutine ``__call__`` (TRL >= 0.27 awaits async rewards
         concurrently, so the HTTP round trip overlaps the other rewards)."""
-        return AsyncRemoteReward(self)
+        return AsyncReward(self)
 
     def __repr__(self) -> str:
         return f"<RemoteReward {self.__name__!r} -> {self.url}>"
@@ -197,16 +198,8 @@ class RemoteReward:
                 log_metric(f"rlvr/{self.__name__}/{rname}", sum(vals) / len(vals) if vals else 0.0)
 
 
-class AsyncRemoteReward:
-    """Async view of a :class:`RemoteReward` (same ``__name__``; picklable)."""
-
-    def __init__(self, reward: RemoteReward):
-        self.reward = reward
-        self.__name__ = reward.__name__
-
-    async def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs: Any) -> list[float | None]:
-        return await asyncio.to_thread(self.reward, prompts=prompts, completions=completions,
-                                       completion_ids=completion_ids, **kwargs)
+#: the async view of a :class:`RemoteReward` is the generic :class:`rlvr.async_reward.AsyncReward` (old name kept)
+AsyncRemoteReward = AsyncReward
 
 
 def _error_text(exc: urllib.error.HTTPError) -> str:

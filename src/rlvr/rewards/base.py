@@ -25,7 +25,6 @@ Subclasses declare parameters as a pydantic model in ``Params`` (a :class:`Rewar
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rlvr.async_reward import AsyncReward
 from rlvr.completion import InvalidCompletion, completion_text
 from rlvr.parsing import DEFAULT_TAGS, TagSpec
 from rlvr.score import Score, Status
@@ -330,17 +330,6 @@ class Reward:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
         return f"<{type(self).__name__} {self.__name__!r} ({params})>"
-
-
-class AsyncReward:
-    """Async view of a :class:`Reward` (same ``__name__``; picklable)."""
-
-    def __init__(self, reward: Reward):
-        self.reward = reward
-        self.__name__ = reward.__name__
-
-    async def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs: Any) -> list[float | None]:
-        return await asyncio.to_thread(self.reward, prompts=prompts, completions=completions, completion_ids=completion_ids, **kwargs)
 
 
 def to_values(scores: Iterable[Score], none_as: float | None = None) -> list[float | None]:

@@ -27,7 +27,7 @@ from rlvr.rewards.base import Reward, RewardParams, Sample, report_to_trainer, t
 from rlvr.rewards.composite import Composite
 from rlvr.score import Score, Status
 
-__all__ = ["Gated", "RewardStack", "StackEntry", "gate", "load_stack"]
+__all__ = ["Gated", "RewardStack", "StackEntry", "gate", "load_stack", "report_member_means"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,19 @@ def gate(reward: Reward, *, when: Reward, threshold: float = 1.0, otherwise: flo
     """``gate(length, when=accuracy)``: ``length`` counts only when ``accuracy >= threshold``."""
     return Gated(reward, when, threshold=threshold, otherwise=otherwise)
 
+
+
+def report_member_means(name: str, members: Iterable[str], scores: Sequence[Score], log_metric: Any) -> None:
+    """Log each stack member's mean value as ``rlvr/<name>/<member>`` through TRL's ``log_metric``
+    (TRL only sees the weighted total). Members without a value (``None``, or a score without the
+    stack's breakdown, e.g. a Ray pool that could not judge) are left out of the mean; 0.0 when
+    none has one. Does nothing without ``log_metric`` or scores."""
+    if log_metric is None or not scores:
+        return
+    for member in members:
+        vals = [((s.details.get("rewards") or {}).get(member) or {}).get("value") for s in scores]
+        vals = [v for v in vals if v is not None]
+        log_metric(f"rlvr/{name}/{member}", sum(vals) / len(vals) if vals else 0.0)
 
 class RewardStack(Composite):
     """Weighted rewards, usable as TRL ``reward_funcs`` + ``reward_weights`` or as one callable.
@@ -193,11 +206,7 @@ class RewardStack(Composite):
         scores = self.score_batch(completions, prompts=prompts, completion_ids=completion_ids, **kwargs)
         log_metric = kwargs.get("log_metric")
         report_to_trainer(self.__name__, scores, kwargs.get("log_extra"), log_metric)
-        if log_metric is not None and scores:
-            for name in self.names:  # per-reward means, since TRL only sees the total
-                vals = [s.details["rewards"][name]["value"] for s in scores]
-                vals = [v for v in vals if v is not None]
-                log_metric(f"rlvr/{self.__name__}/{name}", sum(vals) / len(vals) if vals else 0.0)
+        report_member_means(self.__name__, self.names, scores, log_metric)
         return to_values(scores, self.none_as)
 
     def __repr__(self) -> str:

@@ -49,12 +49,11 @@ Ray is imported only when a pool starts: ``import rlvr.adapters.ray`` stays ligh
 from __future__ import annotations
 
 from rlvr.adapters.ray.pool import RayRewardError, RayRewardPool, RewardWorker
-from rlvr.adapters.ray.reward import AsyncRayReward, RayReward, ray_reward, ray_reward_funcs
+from rlvr.adapters.ray.reward import RayReward, ray_reward, ray_reward_funcs
 from rlvr.adapters.ray.verl import VERL_POOL_KEYS, verl_compute_score, verl_compute_score_batch
 
 __all__ = [
     "VERL_POOL_KEYS",
-    "AsyncRayReward",
     "RayReward",
     "RayRewardError",
     "RayRewardPool",

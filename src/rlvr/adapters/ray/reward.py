@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from rlvr.adapters.ray.pool import RayRewardPool
+from rlvr.async_reward import AsyncReward
 from rlvr.rewards.base import report_to_trainer, to_values
+from rlvr.rewards.stack import report_member_means
 
-__all__ = ["AsyncRayReward", "RayReward", "ray_reward", "ray_reward_funcs"]
+__all__ = ["RayReward", "ray_reward", "ray_reward_funcs"]
 
 
 class RayReward:
@@ -32,17 +33,14 @@ class RayReward:
                                        completion_ids=completion_ids, **kwargs)
         log_metric = kwargs.get("log_metric")
         report_to_trainer(self.__name__, scores, kwargs.get("log_extra"), log_metric)
-        if log_metric is not None and scores and self.pool.stack is not None:
-            for member in self.pool.stack.names:
-                vals = [((s.details.get("rewards") or {}).get(member) or {}).get("value") for s in scores]
-                vals = [v for v in vals if v is not None]
-                log_metric(f"rlvr/{self.__name__}/{member}", sum(vals) / len(vals) if vals else 0.0)
+        if self.pool.stack is not None:
+            report_member_means(self.__name__, self.pool.stack.names, scores, log_metric)
         none_as = self.none_as if self.none_as is not None else getattr(self.pool.stack, "none_as", None)
         return to_values(scores, none_as)
 
-    def as_async(self) -> AsyncRayReward:
+    def as_async(self) -> AsyncReward:
         """The same reward with a coroutine ``__call__`` (TRL >= 0.27 awaits it concurrently)."""
-        return AsyncRayReward(self)
+        return AsyncReward(self)
 
     def shutdown(self) -> None:
         """Kill the pool's actors."""
@@ -50,18 +48,6 @@ class RayReward:
 
     def __repr__(self) -> str:
         return f"<RayReward {self.__name__!r} on {self.pool!r}>"
-
-
-class AsyncRayReward:
-    """Async view of a :class:`RayReward` (same ``__name__``)."""
-
-    def __init__(self, reward: RayReward):
-        self.reward = reward
-        self.__name__ = reward.__name__
-
-    async def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs: Any) -> list[float | None]:
-        return await asyncio.to_thread(self.reward, prompts=prompts, completions=completions,
-                                       completion_ids=completion_ids, **kwargs)
 
 
 def ray_reward(rewards: Any, *, name: str | None = None, none_as: float | None | Literal["auto"] = None,
